@@ -27,7 +27,6 @@ for d in ("home", "hf", "xdg-cache"):
     (_SESSION_HOME / d).mkdir(parents=True, exist_ok=True)
 
 import pytest  # noqa: E402
-
 from support.real_data import REAL_CONFIGS, SHARED_DATA, real_file_or_skip  # noqa: E402,F401
 
 

@@ -6,12 +6,12 @@ import csv
 import json
 
 import pytest
+from support.real_data import SHARED_DATA, real_file_or_skip
 
 from medmnist_hub import catalog
 from medmnist_hub.catalog import SUBSETS, UnknownConfigError, get_subset, parse_config_name
 from medmnist_hub.cli import main
 from medmnist_hub.download import md5sum
-from support.real_data import SHARED_DATA, real_file_or_skip
 
 
 def test_counts_of_subsets_and_configs():

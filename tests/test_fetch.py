@@ -7,13 +7,13 @@ import shutil
 import time
 
 import pytest
+from support.http_server import FileServer
+from support.real_data import real_file_or_skip
 
+from medmnist_hub.acquisition import cache_dir, fetch, is_verified
 from medmnist_hub.catalog import get_subset
 from medmnist_hub.cli import main
 from medmnist_hub.errors import ChecksumError, DownloadError, OfflineError
-from medmnist_hub.acquisition import cache_dir, fetch, is_verified
-from support.http_server import FileServer
-from support.real_data import real_file_or_skip
 
 FAST = dict(backoff=0.01, timeout=5, progress=False)
 

@@ -8,13 +8,13 @@ import zipfile
 
 import numpy as np
 import pytest
+from support.real_data import REAL_CONFIGS, real_file_or_skip
 
 from medmnist_hub.catalog import SPLITS, get_subset
 from medmnist_hub.errors import FormatError
 from medmnist_hub.npz_reader import NpzReader
 from medmnist_hub.synthetic import synthetic_arrays, write_npz_streaming, write_synthetic
 from medmnist_hub.validate import validate_file
-from support.real_data import REAL_CONFIGS, real_file_or_skip
 
 
 @pytest.mark.parametrize("config, subset, size", REAL_CONFIGS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from medmnist_hub.catalog import SPLITS, iter_files, get_subset
+from medmnist_hub.catalog import SPLITS, get_subset, iter_files
 from medmnist_hub.cli import main
 from medmnist_hub.synthetic import DEFAULT_SPLIT_SIZES, write_synthetic
 from medmnist_hub.validate import validate_file

@@ -5,8 +5,8 @@ only numpy; the builders, metric and training code live in subpackages behind ex
 MedMNIST is for research and education, not for clinical use.
 """
 
-from .catalog import SPLITS, SUBSETS, config_names, get_subset, parse_config_name
 from .acquisition import fetch
+from .catalog import SPLITS, SUBSETS, config_names, get_subset, parse_config_name
 from .npz_reader import NpzReader
 from .validate import validate_file
 
@@ -16,10 +16,10 @@ __all__ = [
     "SPLITS",
     "SUBSETS",
     "NpzReader",
+    "__version__",
     "config_names",
     "fetch",
     "get_subset",
     "parse_config_name",
     "validate_file",
-    "__version__",
 ]

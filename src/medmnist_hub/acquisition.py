@@ -23,8 +23,8 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from .catalog import OFFICIAL_URL_PREFIX, DataFile, get_subset
 from .download import download, md5sum

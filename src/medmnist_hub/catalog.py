@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
-from typing import Iterator, Mapping
 
 #: Official split names, in the order the files store them.
 SPLITS: tuple[str, ...] = ("train", "val", "test")

@@ -73,7 +73,7 @@ def run_info(args) -> int:
         d = as_json_dict(s)
         print(f"{s.name} ({s.key}) - {s.modality}, {s.dimension}D, {s.task}, license {s.license}")
         print(f"  {s.description}")
-        print(f"  labels: " + "; ".join(f"{i}={n}" for i, n in enumerate(s.label_names)))
+        print("  labels: " + "; ".join(f"{i}={n}" for i, n in enumerate(s.label_names)))
         print(f"  channels: {s.channels}  splits: " + ", ".join(f"{k} {v:,}" for k, v in s.split_sizes.items()))
         for f in d["files"].values():
             print(f"  {f['config']:<22} {f['md5']}  {f['url']}")
@@ -99,8 +99,8 @@ def run_fetch(args) -> int:
 def run_validate(args) -> int:
     from dataclasses import asdict
 
-    from .catalog import get_subset
     from .acquisition import fetch
+    from .catalog import get_subset
     from .validate import validate_file
 
     subset = get_subset(args.subset)
@@ -118,7 +118,7 @@ def run_validate(args) -> int:
 
 
 def run_synth(args) -> int:
-    from .catalog import SUBSETS, SPLITS, get_subset
+    from .catalog import SPLITS, SUBSETS, get_subset
     from .synthetic import write_synthetic
 
     counts = [int(x) for x in args.rows.split(",")]

@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 import os
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -92,7 +92,7 @@ class NpzReader:
     def close(self) -> None:
         self._zip.close()
 
-    def __enter__(self) -> "NpzReader":
+    def __enter__(self) -> NpzReader:
         return self
 
     def __exit__(self, *exc) -> None:

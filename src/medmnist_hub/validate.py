@@ -8,8 +8,8 @@ for the task.  Errors name the file, the key and the offending value.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 

@@ -46,7 +46,7 @@ class FileServer:
     faults: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
     requests: list[Request] = field(default_factory=list)
 
-    def start(self) -> "FileServer":
+    def start(self) -> FileServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
