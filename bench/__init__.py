@@ -1,0 +1,1 @@
+"""Benchmarks: each reports our figure against a baseline measured in the same run."""

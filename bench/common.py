@@ -1,0 +1,88 @@
+"""What every benchmark shares: result rows, timing, peak-RSS measurement, data lookup.
+
+A row always pairs our figure with a baseline measured in the same run on the same
+machine, and the ratio is what we publish; absolute numbers vary between machines,
+ratios much less.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("MEDMNIST_SHARED_DATA", REPO_ROOT.parent / "shared" / "data" / "medmnist"))
+WORK_DIR = Path(os.environ.get("BENCH_WORK_DIR", REPO_ROOT / "out" / "bench"))
+
+
+@dataclass
+class Row:
+    """One benchmark result: ``ours`` vs ``baseline`` in ``unit``; ``ratio`` is oriented so >1 means we win."""
+
+    benchmark: str
+    case: str
+    ours: float
+    baseline: float
+    unit: str
+    baseline_name: str
+    higher_is_better: bool = True
+    data: str = ""  # "real" or "synthetic (official format)"
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        if self.higher_is_better:
+            return self.ours / self.baseline if self.baseline else float("inf")
+        return self.baseline / self.ours if self.ours else float("inf")
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["ratio"] = self.ratio
+        return d
+
+
+def timed(fn, *args, repeat: int = 1, **kwargs) -> tuple[float, object]:
+    """Best wall time of ``repeat`` calls (seconds) and the last result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn(*args, **kwargs)
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+def peak_rss_of(code: str, env: dict | None = None) -> tuple[float, str]:
+    """Run ``code`` in a fresh interpreter; return its peak RSS in MiB and its stdout.
+
+    A fresh process per measurement: ``ru_maxrss`` only ever grows, so measuring two
+    things in one process would hide the smaller one.
+    """
+    # VmHWM belongs to the process's own address space; ru_maxrss would carry over the
+    # parent's peak through fork+exec and inflate small figures.
+    wrapper = (
+        code
+        + "\nimport sys\nprint('__PEAK_RSS_KB__', [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0], file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", wrapper], capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark subprocess failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    kb = next(int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("__PEAK_RSS_KB__"))
+    return kb / 1024, proc.stdout
+
+
+def real_or_none(config: str) -> Path | None:
+    path = SHARED_DATA / f"{config}.npz"
+    return path if path.is_file() else None
+
+
+def write_json(rows: list[Row], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([r.as_dict() for r in rows], indent=2))
