@@ -172,8 +172,12 @@ def _transfer(url, partial: Path, meta: dict, meta_path: Path, timeout, progress
     with response:
         status = response.status
         if offset and status == 200:
-            log.info("server ignored the range request or the file changed; restarting %s", url)
-            raise _Restart()
+            # The server ignored the range, or If-Range saw a changed file: this response is the
+            # whole (current) file, so the partial bytes are dropped and this body replaces them.
+            log.info("server sent %s whole instead of resuming; discarding %d partial bytes", url, offset)
+            partial.write_bytes(b"")
+            offset = 0
+            meta.pop("resumed", None)
         if status == 206:
             start = _content_range_start(response.headers.get("Content-Range"))
             if start != offset:

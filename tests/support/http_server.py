@@ -9,6 +9,7 @@ queued per path and consumed one per request:
     server.add_fault("/x.npz", body=b"wrong")         # serve other bytes
     server.add_fault("/x.npz", delay=0.5)             # wait before answering
     server.add_fault("/x.npz", ignore_range=True)     # answer 200 with the whole file
+    server.add_fault("/x.npz", replace_with=b"new")   # after answering, the file on the server changes
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Fault:
     ignore_range: bool = False
     retry_after: str | None = None
     bytes_per_second: float | None = None
+    replace_with: bytes | None = None
 
 
 @dataclass
@@ -87,6 +89,13 @@ class FileServer:
         req = Request(path, h.headers.get("Range"), h.headers.get("If-Range"))
         self.requests.append(req)
         fault = self.faults[path].popleft() if self.faults[path] else Fault()
+        try:
+            self._answer(h, path, req, fault, head)
+        finally:
+            if fault.replace_with is not None:
+                self.files[path] = fault.replace_with
+
+    def _answer(self, h: BaseHTTPRequestHandler, path: str, req: Request, fault: Fault, head: bool) -> None:
         if fault.delay:
             time.sleep(fault.delay)
         if fault.status is not None:

@@ -18,9 +18,9 @@ import logging
 import os
 import shutil
 import statistics
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Sequence
 
 from .protocol import ModelSpec
 

@@ -9,8 +9,8 @@ float multi-hot matrix for ChestMNIST (what ``BCEWithLogits`` wants).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import torch
