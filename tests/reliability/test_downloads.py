@@ -8,6 +8,8 @@ disk-full is a real ENOSPC from a tiny tmpfs mounted in a private mount namespac
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -127,7 +129,7 @@ def test_file_changes_between_attempts_is_restarted_not_spliced(isolated_cache, 
     path = fetch("breastmnist", offline=False, retries=3, **FAST)
     assert path.read_bytes() == payload
     second = server.requests[1]
-    assert second.range == f"bytes={len(payload) // 4}-" and second.if_range == '"%s"' % __import__("hashlib").md5(old).hexdigest()
+    assert second.range == f"bytes={len(payload) // 4}-" and second.if_range == f'"{hashlib.md5(old).hexdigest()}"'
     assert second.status == 200  # If-Range no longer matches: the server sent the new file whole
     assert len(server.requests) == 2
 
@@ -136,7 +138,7 @@ def test_resume_of_a_stale_partial_is_caught_by_md5_and_redone(isolated_cache, s
     files = isolated_cache / "files"
     files.mkdir(parents=True)
     (files / f"{NAME}.incomplete").write_bytes(b"\x00" * 5000)  # left by an old run, no validator known
-    (files / f"{NAME}.incomplete.json").write_text('{"url": "%s%s?download=1"}' % (server.url, PATH))
+    (files / f"{NAME}.incomplete.json").write_text(json.dumps({"url": f"{server.url}{PATH}?download=1"}))
     path = fetch("breastmnist", offline=False, **FAST)
     assert path.read_bytes() == payload
     assert server.requests[0].range == "bytes=5000-" and server.requests[-1].range is None
