@@ -1,0 +1,214 @@
+"""``datasets`` builder for MedMNIST v3.0: one config per official file, 60 in all.
+
+``datasets`` 4+ no longer runs loading scripts, so this builder is meant to be used
+directly from Python (the Hub artifact is the Parquet export, see :mod:`.export`)::
+
+    from medmnist_hub.hf_builders import MedMNIST, load_medmnist
+    ds = load_medmnist("bloodmnist_64")                    # DatasetDict train/validation/test
+    b = MedMNIST(config_name="organmnist3d", cache_dir=...); b.download_and_prepare(); b.as_dataset()
+    MedMNIST(config_name="chestmnist").as_streaming_dataset(split="train")   # straight from the .npz
+
+Files come from :func:`medmnist_hub.acquisition.fetch` (your folders, ``~/.medmnist``,
+our cache, then Zenodo; MD5-verified), or from ``npz_path`` for a file used as it is
+(synthetic files whose split sizes differ from the catalog).  Examples are produced by
+the streaming reader, block by block, so memory stays bounded for the 224 px files,
+and in the official order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import datasets
+
+from .. import __version__
+from ..catalog import HOMEPAGE, SPLITS, Subset, bibtex, iter_files, parse_config_name
+from ..npz_reader import NpzReader
+from .features import HF_SPLIT_NAMES, example_id, features_for, hf_split, label_values
+from .source import fingerprint, resolve_source
+
+#: Version of the builder's output format (bumped when features or encoding change).
+VERSION = datasets.Version("3.0.0")
+#: Target raw size of one generation shard (a unit of work for ``num_proc``).
+SHARD_RAW_BYTES = 1 << 30
+#: Raw bytes of pixels the Arrow writer buffers before flushing a record batch.
+WRITER_BUFFER_BYTES = 64 << 20
+#: Rows read from the file at a time.
+READ_CHUNK_BYTES = 32 << 20
+
+
+def _code_hash() -> str:
+    """Hash of this package's HF code: a cache made by other code is never reused."""
+    h = hashlib.sha256(__version__.encode())
+    pkg = resources.files(__package__)
+    for name in ("builder.py", "features.py", "encoding.py", "source.py"):
+        h.update(pkg.joinpath(name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class MedMNISTConfig(datasets.BuilderConfig):
+    """A config named like the official file (``bloodmnist``, ``bloodmnist_64``, ...).
+
+    Extra keyword arguments (pass them to ``MedMNIST(...)`` or ``load_medmnist``):
+      source_dirs: folders searched first for the official file (then ``MEDMNIST_DIR``,
+        ``~/.medmnist``, the cache, the download).
+      npz_path: use exactly this file, checked against the catalog's layout and label
+        ranges but not its MD5 or split sizes (synthetic files).  The file's content
+        fingerprint is part of the cache key, so a changed file is never served stale.
+    """
+
+    source_dirs: tuple[str, ...] = ()
+    npz_path: str | None = None
+
+    @property
+    def subset(self) -> Subset:
+        return parse_config_name(self.name)[0]
+
+    @property
+    def size(self) -> int:
+        return parse_config_name(self.name)[1]
+
+    def create_config_id(self, config_kwargs: dict, custom_features=None) -> str:
+        kwargs = dict(config_kwargs)
+        if kwargs.get("npz_path") is not None:
+            path = Path(kwargs["npz_path"]).expanduser().resolve()
+            if not path.is_file():
+                raise FileNotFoundError(f"npz_path {path} does not exist (config {self.name})")
+            kwargs["npz_path"] = str(path)
+            kwargs["npz_identity"] = fingerprint(path)
+        if kwargs.get("source_dirs"):
+            kwargs["source_dirs"] = tuple(str(Path(d).expanduser().resolve()) for d in kwargs["source_dirs"])
+        return super().create_config_id(kwargs, custom_features)
+
+
+def _configs() -> list[MedMNISTConfig]:
+    out = []
+    for f in iter_files():
+        subset, size = parse_config_name(f.config_name)
+        out.append(
+            MedMNISTConfig(
+                name=f.config_name,
+                version=VERSION,
+                description=f"{subset.name} at {size} px ({subset.dimension}D, {subset.task}): {subset.description}",
+            )
+        )
+    return out
+
+
+class MedMNIST(datasets.GeneratorBasedBuilder):
+    """MedMNIST v3.0 (2D and 3D biomedical images), every subset at every size.
+
+    Not for clinical use.  Licences: CC BY 4.0, except DermaMNIST (CC BY-NC 4.0).
+    """
+
+    VERSION = VERSION
+    BUILDER_CONFIG_CLASS = MedMNISTConfig
+    BUILDER_CONFIGS = _configs()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("dataset_name", "medmnist")
+        kwargs.setdefault("hash", _code_hash())
+        config_name = kwargs.get("config_name")
+        if kwargs.get("writer_batch_size") is None and isinstance(config_name, str) and config_name in self.builder_configs:
+            # Bound the writer's buffer (~64 MB of raw pixels) for the 3D/224 px configs.
+            subset, size = parse_config_name(config_name)
+            kwargs["writer_batch_size"] = max(16, min(1000, WRITER_BUFFER_BYTES // _row_bytes(subset, size)))
+        for key in ("source_dirs",):
+            if key in kwargs and kwargs[key] is not None:
+                kwargs[key] = tuple(str(d) for d in kwargs[key])
+        if kwargs.get("npz_path") is not None:
+            kwargs["npz_path"] = str(kwargs["npz_path"])
+        super().__init__(*args, **kwargs)
+
+    def _info(self) -> datasets.DatasetInfo:
+        subset, size = self.config.subset, self.config.size
+        return datasets.DatasetInfo(
+            description=self.config.description,
+            features=features_for(subset, size),
+            homepage=HOMEPAGE,
+            citation=bibtex(subset.citation_keys()),
+            license=subset.license_id,
+        )
+
+    def _split_generators(self, dl_manager) -> list[datasets.SplitGenerator]:
+        subset, size = self.config.subset, self.config.size
+        source = resolve_source(subset, size, source_dirs=self.config.source_dirs, npz_path=self.config.npz_path)
+        row_bytes = max(1, _row_bytes(subset, size))
+        rows_per_shard = max(1, SHARD_RAW_BYTES // row_bytes)
+        generators = []
+        for official in SPLITS:
+            n = source.split_sizes[official]
+            ranges = [(start, min(n, start + rows_per_shard)) for start in range(0, n, rows_per_shard)] or [(0, 0)]
+            generators.append(
+                datasets.SplitGenerator(
+                    name=HF_SPLIT_NAMES[official],
+                    gen_kwargs={"path": str(source.path), "official_split": official, "ranges": ranges},
+                )
+            )
+        return generators
+
+    def _generate_examples(self, path: str, official_split: str, ranges: Sequence[tuple[int, int]]) -> Iterator:
+        subset, size = self.config.subset, self.config.size
+        chunk_rows = max(1, READ_CHUNK_BYTES // max(1, _row_bytes(subset, size)))
+        with NpzReader(path) as reader:
+            for start, stop in _merge_contiguous(ranges):
+                labels_iter = reader.iter_chunks(f"{official_split}_labels", chunk_rows, start, stop)
+                row = start
+                for images in reader.iter_chunks(f"{official_split}_images", chunk_rows, start, stop):
+                    labels = label_values(subset, next(labels_iter))
+                    for image, label in zip(images, labels):
+                        key = example_id(official_split, row)
+                        yield key, {"image": image, "label": label, "id": key}
+                        row += 1
+                for _ in labels_iter:  # reach the end so the zip CRC of the labels is checked
+                    pass
+
+
+def _row_bytes(subset: Subset, size: int) -> int:
+    n = 1
+    for d in subset.image_shape(size):
+        n *= d
+    return n
+
+
+def _merge_contiguous(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Consecutive shards handed to one job are read as one stream (one seek, not many)."""
+    merged: list[list[int]] = []
+    for start, stop in ranges:
+        if merged and merged[-1][1] == start:
+            merged[-1][1] = stop
+        else:
+            merged.append([start, stop])
+    return [(a, b) for a, b in merged if b > a]
+
+
+def load_medmnist(
+    config: str,
+    split: str | None = None,
+    *,
+    source_dirs: Sequence[os.PathLike | str] = (),
+    npz_path: os.PathLike | str | None = None,
+    cache_dir: os.PathLike | str | None = None,
+    num_proc: int | None = None,
+) -> datasets.DatasetDict | datasets.Dataset:
+    """Build (once, cached) and load one config: a ``DatasetDict``, or a ``Dataset`` for ``split``.
+
+    ``split`` takes the HF names (``train``, ``validation``, ``test``), the official
+    ``val``, or the slicing syntax of ``datasets`` (``"train[:10%]"``).
+    """
+    kwargs: dict = {}
+    if source_dirs:
+        kwargs["source_dirs"] = tuple(str(d) for d in source_dirs)
+    if npz_path is not None:
+        kwargs["npz_path"] = str(npz_path)
+    builder = MedMNIST(config_name=config, cache_dir=None if cache_dir is None else str(cache_dir), **kwargs)
+    builder.download_and_prepare(num_proc=num_proc)
+    if split is not None and ("[" not in split and "+" not in split):
+        split = hf_split(split)
+    return builder.as_dataset(split=split)

