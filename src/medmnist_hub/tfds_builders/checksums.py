@@ -1,0 +1,60 @@
+"""Keep the builder's ``checksums.tsv`` (url, size, SHA-256, file name) in TFDS's own format.
+
+The catalog carries the official MD5 of all 60 files; TFDS wants size and SHA-256.
+We can only register the SHA-256 of bytes we have seen, so :func:`register` measures
+local files, and only files whose MD5 equals the official one: an entry in
+``checksums.tsv`` therefore always describes official bytes.  The file is read and
+written with TFDS's ``checksums`` module (the same code ``tfds build
+--register_checksums`` uses), so TFDS tooling reads it unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..acquisition import is_verified
+from ..catalog import DataFile, iter_files
+
+#: The builder's checksums file, next to its module (TFDS looks for it there).
+CHECKSUMS_PATH = Path(__file__).resolve().parent / "medmnist" / "checksums.tsv"
+
+
+def _by_filename() -> dict[str, DataFile]:
+    return {f.filename: f for f in iter_files()}
+
+
+def measure(paths: Iterable[os.PathLike | str]) -> dict:
+    """``{official url: UrlInfo}`` for every given file that is an official file (MD5-checked)."""
+    from tensorflow_datasets.core.download import checksums
+
+    files = _by_filename()
+    infos = {}
+    for p in paths:
+        path = Path(p)
+        file = files.get(path.name)
+        if file is None:
+            raise ValueError(f"{path}: not an official MedMNIST file name (expected e.g. bloodmnist_64.npz)")
+        if not is_verified(path, file.md5):
+            raise ValueError(f"{path}: MD5 differs from the official {file.md5}; only official bytes are registered")
+        infos[file.url] = checksums.compute_url_info(path)
+    return infos
+
+
+def register(paths: Iterable[os.PathLike | str], checksums_path: os.PathLike | str = CHECKSUMS_PATH) -> dict:
+    """Add (or refresh) the entries of ``paths`` in ``checksums.tsv``; returns what was measured."""
+    from etils import epath
+    from tensorflow_datasets.core.download import checksums
+
+    infos = measure(paths)
+    checksums.save_url_infos(epath.Path(checksums_path), infos)
+    return infos
+
+
+def register_dir(directory: os.PathLike | str, checksums_path: os.PathLike | str = CHECKSUMS_PATH) -> dict:
+    """Register every official file found in ``directory`` (other files are left alone)."""
+    directory = Path(directory)
+    names = _by_filename()
+    present = [directory / n for n in sorted(names) if (directory / n).is_file()]
+    return register(present, checksums_path)

@@ -1,0 +1,1 @@
+"""The ``medmnist`` TFDS dataset folder (builder, tests, metadata, dummy data)."""

