@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SHARED_DATA ?= ../shared/data/medmnist
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench baselines lint clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) -m bench
+
+baselines: $(VENV)/.installed
+	SHARED_DATA=$(SHARED_DATA) PATH="$(abspath $(VENV))/bin:$$PATH" bash scripts/train_baselines.sh
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check src tests bench

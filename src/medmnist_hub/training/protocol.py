@@ -91,6 +91,13 @@ class ModelSpec:
         }
 
 
+def default_input_size(protocol: str, size: int = 28) -> int:
+    """Network input of a protocol: 112 for "28" (4x nearest), 224 for "224", native for MedMNIST+ files."""
+    if size != 28:
+        return size
+    return 112 if protocol == "28" else 224
+
+
 def model_spec(
     subset: str,
     architecture: str = "resnet18",
@@ -112,12 +119,8 @@ def model_spec(
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; choose '28' or '224'")
     sub.file(size)  # validates the size for this subset
-    if size != 28:
-        label = f"plus{size}"
-        default_input = size
-    else:
-        label = protocol
-        default_input = 112 if protocol == "28" else 224
+    label = f"plus{size}" if size != 28 else protocol
+    default_input = default_input_size(protocol, size)
     if sub.is_3d and protocol == "224":
         raise ValueError("the 224 protocol is 2D only; 3D subsets use 28 (or --size 64)")
     net_input = input_size or default_input

@@ -97,6 +97,7 @@ def training_arguments(spec: ModelSpec, run_dir: Path, seed: int, progress: bool
         per_device_train_batch_size=batch,
         per_device_eval_batch_size=max(batch, 256),
         learning_rate=spec.schedule.learning_rate,
+        max_grad_norm=0.0,  # the paper does not clip gradients (Trainer clips at 1.0 by default)
         eval_strategy="epoch",
         save_strategy="epoch",
         logging_strategy="epoch",

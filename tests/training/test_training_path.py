@@ -1,0 +1,179 @@
+"""The whole baseline path on official-format synthetic files: HF builder -> Trainer ->
+timm Hub checkpoint + card -> reload WITHOUT medmnist_hub, with timm and with
+transformers, giving the logits the training run produced."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import yaml
+
+from medmnist_hub.catalog import get_subset
+from medmnist_hub.synthetic import write_synthetic
+
+pytest.importorskip("timm")
+pytest.importorskip("transformers")
+
+SPLITS = {"train": 40, "val": 16, "test": 12}
+
+# Run in a fresh interpreter where importing medmnist_hub fails: the checkpoint must stand alone.
+RELOAD = textwrap.dedent(
+    """
+    import sys, json
+    class _Block:
+        def find_spec(self, name, path=None, target=None):
+            if name == "medmnist_hub" or name.startswith("medmnist_hub."):
+                raise ModuleNotFoundError("medmnist_hub is blocked in this test")
+    sys.meta_path.insert(0, _Block())
+    try:
+        import medmnist_hub  # noqa
+        raise SystemExit("medmnist_hub should not be importable here")
+    except ModuleNotFoundError:
+        pass
+    import numpy as np, torch, timm
+    from PIL import Image
+    from transformers import AutoImageProcessor, AutoModelForImageClassification
+    model_dir, images_path, is_3d = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+    images = np.load(images_path, allow_pickle=False)
+    timm_model = timm.create_model(f"local-dir:{model_dir}", pretrained=True).eval()
+    transform = timm.data.create_transform(**timm.data.resolve_data_config({}, model=timm_model))
+    processor = AutoImageProcessor.from_pretrained(model_dir)
+    hf_model = AutoModelForImageClassification.from_pretrained(model_dir).eval()
+    if is_3d:
+        examples = [torch.from_numpy(v).float() / 255 for v in images]
+    else:
+        examples = [Image.fromarray(a).convert("RGB") for a in images]
+    x_timm = torch.stack([transform(e) for e in examples])
+    x_hf = torch.cat([processor(e)["pixel_values"] for e in examples])
+    with torch.no_grad():
+        out = {
+            "timm": timm_model(x_timm).tolist(),
+            "hf": hf_model(pixel_values=x_hf).logits.tolist(),
+            "pixel_max_diff": float((x_timm - x_hf).abs().max()),
+            "id2label": hf_model.config.id2label,
+            "label_names": timm_model.pretrained_cfg.get("label_names") or [],
+        }
+    print(json.dumps(out))
+    """
+)
+
+
+def _reload_without_package(model_dir, images, is_3d, tmp_path):
+    images_path = tmp_path / "images.npy"
+    np.save(images_path, images, allow_pickle=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", RELOAD, str(model_dir), str(images_path), "1" if is_3d else "0"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("subset", ["breastmnist", "bloodmnist", "chestmnist", "adrenalmnist3d"])
+def test_train_export_reload_same_logits(subset, tmp_path):
+    from medmnist_hub.training.baseline import run_baseline
+    from medmnist_hub.training.protocol import model_spec
+
+    npz = write_synthetic(tmp_path / "data", subset, 28, SPLITS, seed=1)
+    spec = model_spec(subset, "resnet18", "28", epochs=2, batch_size=16)
+    out = tmp_path / "run"
+    summary = run_baseline(
+        spec, out, seeds=[0], results_dir=tmp_path / "results", npz_path=npz, cache_dir=tmp_path / "hf", progress=False
+    )
+    sub = get_subset(subset)
+    run = summary["runs"][0]
+    assert run["best_epoch"] in (1.0, 2.0)
+    assert 0.0 <= run["test"]["auc"] <= 1.0 and 0.0 <= run["test"]["acc"] <= 1.0
+
+    # the checkpoint is timm's hub format, safetensors only, without the num_classes clash
+    model_dir = out / "model"
+    names = sorted(p.name for p in model_dir.iterdir())
+    assert "model.safetensors" in names and "config.json" in names and "pytorch_model.bin" not in names
+    config = json.loads((model_dir / "config.json").read_text())
+    assert config["architecture"] == "resnet18" and config["label_names"] == list(sub.label_names)
+    assert "num_classes" not in config["model_args"]
+    assert config["pretrained_cfg"]["input_size"] == [spec.in_chans, 112, 112]
+    assert config["pretrained_cfg"]["interpolation"] == "nearest"
+
+    # a fresh interpreter without medmnist_hub reproduces the training run's test logits
+    with np.load(npz, allow_pickle=False) as z:
+        test_images = z["test_images"]
+    reloaded = _reload_without_package(model_dir, test_images, sub.is_3d, tmp_path)
+    expected = np.load(out / "seed0" / "test_logits.npy")
+    np.testing.assert_allclose(np.array(reloaded["timm"]), expected, atol=1e-4, rtol=1e-4)
+    np.testing.assert_allclose(np.array(reloaded["hf"]), expected, atol=1e-4, rtol=1e-4)
+    assert reloaded["pixel_max_diff"] == 0.0
+    assert list(reloaded["id2label"].values()) == list(sub.label_names)
+
+    # model card: YAML for the Hub, model-index with test AUC/ACC, license of the data, warning
+    card = (model_dir / "README.md").read_text()
+    meta = yaml.safe_load(card.split("---")[1])
+    assert meta["library_name"] == "timm" and meta["pipeline_tag"] == "image-classification"
+    assert meta["license"] == sub.license_id
+    metrics = meta["model-index"][0]["results"][0]["metrics"]
+    assert {m["type"] for m in metrics} == {"roc_auc", "accuracy"}
+    assert round(run["test"]["auc"], 4) in [m["value"] for m in metrics]
+    assert "Not for clinical use" in card and "yang2023medmnistv2" in card
+    kept = tmp_path / "results" / summary["name"]
+    assert (kept / "MODEL_CARD.md").exists() and (kept / "summary.json").exists()
+    assert (kept / "train_log_seed0.jsonl").read_text().count("eval_auc") == 2
+
+
+def test_collator_equals_the_saved_processor(tmp_path):
+    """What the Trainer feeds equals what AutoImageProcessor makes from the exported config."""
+    import torch
+    from PIL import Image
+    from transformers import AutoImageProcessor
+
+    from medmnist_hub.training.data import BatchCollator
+    from medmnist_hub.training.export import export_timm_checkpoint
+    from medmnist_hub.training.protocol import model_spec
+    from medmnist_hub.training.trainer import build_model
+    from medmnist_hub.synthetic import synthetic_arrays
+
+    for subset, protocol in [("pneumoniamnist", "28"), ("dermamnist", "224"), ("vesselmnist3d", "28")]:
+        spec = model_spec(subset, protocol=protocol)
+        export_timm_checkpoint(build_model(spec).timm_model, spec, tmp_path / subset)
+        processor = AutoImageProcessor.from_pretrained(tmp_path / subset)
+        images = synthetic_arrays(subset, 28, {"train": 1, "val": 1, "test": 4})["test_images"]
+        ours = BatchCollator(spec)([{"pixel_values": torch.from_numpy(a), "labels": torch.tensor(0)} for a in images])
+        if spec.subset.is_3d:
+            theirs = torch.cat([processor(torch.from_numpy(a).float() / 255)["pixel_values"] for a in images])
+        else:
+            theirs = processor([Image.fromarray(a).convert("RGB") for a in images])["pixel_values"]
+        assert torch.equal(ours["pixel_values"], theirs), subset
+
+
+def test_same_seed_same_result_and_resume(tmp_path, monkeypatch):
+    from medmnist_hub.training import trainer as trainer_mod
+    from medmnist_hub.training.data import TensorSplitDataset, load_splits
+    from medmnist_hub.training.protocol import model_spec
+
+    npz = write_synthetic(tmp_path / "data", "organcmnist", 28, SPLITS, seed=2)
+    spec = model_spec("organcmnist", epochs=2, batch_size=16)
+    splits = load_splits(spec, npz_path=npz, cache_dir=tmp_path / "hf")
+    a = trainer_mod.train(spec, tmp_path / "a", seed=3, splits=splits, progress=False)
+    b = trainer_mod.train(spec, tmp_path / "b", seed=3, splits=splits, progress=False)
+    np.testing.assert_array_equal(np.load(tmp_path / "a" / "test_logits.npy"), np.load(tmp_path / "b" / "test_logits.npy"))
+    assert a.test == b.test
+
+    # resume: a 3-epoch run continues from b's checkpoint, so it reads the training split once, not three times
+    fetched = []
+
+    class CountingDataset(TensorSplitDataset):
+        def __getitem__(self, i):
+            fetched.append(self.split is splits["train"])
+            return super().__getitem__(i)
+
+    monkeypatch.setattr(trainer_mod, "TensorSplitDataset", CountingDataset)
+    spec3 = model_spec("organcmnist", epochs=3, batch_size=16)
+    c = trainer_mod.train(spec3, tmp_path / "b", seed=3, splits=splits, resume=True, progress=False)
+    assert sum(fetched) == SPLITS["train"]
+    assert [h["epoch"] for h in c.history if "eval_auc" in h] == [1.0, 2.0, 3.0]
