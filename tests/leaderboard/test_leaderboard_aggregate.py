@@ -165,15 +165,15 @@ def test_renderings_agree_with_the_board():
     md = to_markdown(lb)
     assert "| 1 | a/model |  | 0.950 | 0.850 | 12/12 | complete |" in md
     assert "| incomplete | c/partial |  | — | — | 3/12 | incomplete: 3/12 datasets |" in md
-    assert "| ref | ResNet-18 (28) 📄 | 28 | 0.922 | 0.819 | 12/12 | paper (MedMNIST v2.0 data) |" in md
+    assert "| ref | ResNet-18 (28) † | 28 | 0.922 | 0.819 | 12/12 | paper (MedMNIST v2.0 data) |" in md
     parser = _Cells()
     parser.feed(to_html(lb))
     summary2d, datasets2d, summary3d, datasets3d = parser.tables
     assert summary2d[0][:5] == ["Rank", "Model", "Protocol", "Mean AUC", "Mean ACC"]
     assert summary2d[1][:5] == ["1", "a/model", "", "0.950", "0.850"]
-    assert summary2d[2][:5] == ["ref", "Google AutoML Vision 📄", "", "0.927", "0.809"]
+    assert summary2d[2][:5] == ["ref", "Google AutoML Vision †", "", "0.927", "0.809"]
     assert ["1", "a/model", "", "0.950", "0.850", "12/12", "complete"] in summary2d
-    resnet = next(r for r in datasets2d if r[0] == "ResNet-18 (28) 📄")
+    resnet = next(r for r in datasets2d if r[0] == "ResNet-18 (28) †")
     assert resnet[1:3] == ["0.983", "0.907"] and datasets2d[0][1] == "PathMNIST AUC"
     data = json.loads(to_json_text(lb))
     top = data["boards"]["2d"][1]

@@ -14,7 +14,7 @@ from ..catalog import SUBSETS
 from .aggregate import GROUPS, Leaderboard, Row
 
 GROUP_TITLES = {"2d": "2D (12 datasets)", "3d": "3D (6 datasets)"}
-REFERENCE_MARK = "📄"
+REFERENCE_MARK = "†"
 
 
 def fmt(x: float | None) -> str:
