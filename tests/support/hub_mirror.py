@@ -27,6 +27,15 @@ Typical use::
     with start_hub_mirror(ROOT) as mirror:
         env = mirror.env(hf_home=...)                          # for a subprocess
 
+Range requests: the Hub answers ``Range: bytes=a-b`` with ``206``, and streaming mode
+(``HfFileSystem``, which pyarrow uses to read a Parquet footer and row groups) depends on
+it, but olah 0.5.4 ignores ``Range`` for files of mirrored git repos and sends the whole
+file with ``200``.  ``endpoint`` is therefore a small HTTP adapter in front of olah that
+forwards every request unchanged and, only when olah ignored a ``Range`` header, cuts the
+requested bytes out of olah's answer and returns them as ``206`` with ``Content-Range``.
+All Hub semantics (API, revisions, trees, files, LFS) remain olah's; ``olah_endpoint``
+is olah itself.
+
 Loading happens in a subprocess on purpose: ``huggingface_hub`` and ``datasets`` read
 ``HF_ENDPOINT`` and ``HF_HUB_OFFLINE`` once, at import, and the test session has already
 imported them offline.
@@ -34,17 +43,21 @@ imported them offline.
 
 from __future__ import annotations
 
+import http.client
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -88,10 +101,18 @@ def require_olah() -> Path:
     return olah
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _free_ports(n: int) -> list[int]:
+    """``n`` distinct free ports on 127.0.0.1 (all held open until all are chosen)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -102,19 +123,99 @@ def _git(cwd: Path, *args: str) -> str:
     return proc.stdout.strip()
 
 
+_HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
+               "transfer-encoding", "upgrade", "content-length", "host"}
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class RangeAdapter:
+    """Forward HTTP to ``upstream_port``; serve ``Range`` itself when the upstream ignored it."""
+
+    def __init__(self, upstream_port: int, port: int):
+        self.upstream_port = upstream_port
+        self.ranges_served = 0
+        adapter = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _forward(self):
+                adapter._forward(self)
+
+            do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _forward
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def _forward(self, h: BaseHTTPRequestHandler) -> None:
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(length) if length else None
+        headers = {k: v for k, v in h.headers.items() if k.lower() not in _HOP_BY_HOP}
+        conn = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=120)
+        try:
+            conn.request(h.command, h.path, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+            status, out_headers = resp.status, [(k, v) for k, v in resp.getheaders() if k.lower() not in _HOP_BY_HOP]
+        finally:
+            conn.close()
+        wanted = h.headers.get("Range")
+        m = _RANGE.match(wanted.strip()) if wanted else None
+        if m and status == 200 and h.command == "GET":
+            total = len(data)
+            if m.group(1):
+                start = int(m.group(1))
+                end = min(int(m.group(2)), total - 1) if m.group(2) else total - 1
+            else:  # suffix range: the last N bytes
+                start, end = max(0, total - int(m.group(2) or 0)), total - 1
+            if start >= total or end < start:
+                status, data, out_headers = 416, b"", [("Content-Range", f"bytes */{total}")]
+            else:
+                status, data = 206, data[start : end + 1]
+                out_headers = [(k, v) for k, v in out_headers if k.lower() != "content-range"]
+                out_headers.append(("Content-Range", f"bytes {start}-{end}/{total}"))
+                self.ranges_served += 1
+        h.send_response(status)
+        for k, v in out_headers:
+            h.send_header(k, v)
+        if h.command == "HEAD":
+            h.send_header("Content-Length", dict((k.lower(), v) for k, v in resp.getheaders()).get("content-length", "0"))
+        else:
+            h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        if h.command != "HEAD":
+            h.wfile.write(data)
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 @dataclass
 class HubMirror:
     """A running olah server; ``endpoint`` is what ``HF_ENDPOINT`` must be set to."""
 
     root: Path
-    port: int
+    port: int  # the range adapter's port: what clients use
+    olah_port: int
     process: subprocess.Popen
     workdir: Path
+    adapter: RangeAdapter | None = None
     repos: dict[str, Path] = field(default_factory=dict)
 
     @property
     def endpoint(self) -> str:
+        """``HF_ENDPOINT`` for clients (olah behind the range adapter)."""
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def olah_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.olah_port}"
 
     # -- repos ---------------------------------------------------------------------------------
     def repo_path(self, repo_id: str, repo_type: str = "dataset") -> Path:
@@ -180,10 +281,11 @@ class HubMirror:
             capture_output=True, text=True, timeout=timeout, check=False,
         )
 
-    def get(self, path: str, timeout: float = 10) -> tuple[int, bytes]:
+    def get(self, path: str, timeout: float = 10, headers: Mapping[str, str] | None = None) -> tuple[int, bytes]:
         """A plain GET on the mirror (``/api/datasets/ORG/NAME/revision/main``, ...)."""
+        request = urllib.request.Request(self.endpoint + path, headers=dict(headers or {}))
         try:
-            with urllib.request.urlopen(self.endpoint + path, timeout=timeout) as r:
+            with urllib.request.urlopen(request, timeout=timeout) as r:
                 return r.status, r.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
@@ -194,6 +296,9 @@ class HubMirror:
         return log.read_text(errors="replace")[-chars:] if log.exists() else ""
 
     def stop(self) -> None:
+        if self.adapter is not None:
+            self.adapter.stop()
+            self.adapter = None
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -222,12 +327,12 @@ def start_hub_mirror(root: os.PathLike | str, *, olah: os.PathLike | str | None 
     root = Path(root).resolve()
     (root / "datasets").mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="olah-"))
-    port = _free_port()
+    olah_port, port = _free_ports(2)
     config = workdir / "olah.toml"
-    config.write_text(
+    config.write_text(  # absolute URLs that olah writes point at the adapter
         "[basic]\n"
         'host = "127.0.0.1"\n'
-        f"port = {port}\n"
+        f"port = {olah_port}\n"
         f'repos-path = "{workdir / "cache"}"\n'
         f'mirrors-path = ["{root}"]\n'
         f'mirror-netloc = "127.0.0.1:{port}"\n'
@@ -243,17 +348,22 @@ def start_hub_mirror(root: os.PathLike | str, *, olah: os.PathLike | str | None 
         cwd=workdir, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
     )
     out.close()
-    mirror = HubMirror(root=root, port=port, process=process, workdir=workdir)
+    mirror = HubMirror(root=root, port=port, olah_port=olah_port, process=process, workdir=workdir)
     deadline = time.monotonic() + startup_timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"olah exited with {process.returncode} at start:\n{mirror.log_tail()}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                status, _ = mirror.get("/api/datasets/probe/probe/revision/main", timeout=5)
-                if status:
-                    return mirror
+            with socket.create_connection(("127.0.0.1", olah_port), timeout=1):
+                pass
+            mirror.adapter = RangeAdapter(olah_port, port)
+            status, _ = mirror.get("/api/datasets/probe/probe/revision/main", timeout=5)
+            if status:
+                return mirror
         except OSError:
+            if mirror.adapter is not None:
+                mirror.adapter.stop()
+                mirror.adapter = None
             time.sleep(0.2)
     mirror.stop()
     raise RuntimeError(f"olah did not answer on 127.0.0.1:{port} within {startup_timeout:.0f}s:\n{mirror.log_tail()}")

@@ -1,0 +1,243 @@
+"""The Hub repo export: exact round trips through ``load_dataset``, layout, determinism, increments."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import datasets
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from hf_helpers import SYNTHETIC_SPLITS, assert_matches_official, official_arrays
+from support.real_data import REAL_CONFIGS, real_file_or_skip
+
+from medmnist_hub.catalog import config_names, parse_config_name
+from medmnist_hub.errors import FormatError
+from medmnist_hub.hf_builders import export as export_mod
+from medmnist_hub.hf_builders.export import (
+    MANIFEST_NAME,
+    STAGING_DIR,
+    ExportError,
+    export_hub_repo,
+    layout_for,
+    select_configs,
+)
+from medmnist_hub.synthetic import write_synthetic
+
+
+def _tree_digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+# -- acceptance: exact round trips ------------------------------------------------------------
+@pytest.mark.parametrize("config", config_names())
+def test_every_config_round_trips_on_synthetic_files(config, synthetic_export, synthetic_dir, tmp_path):
+    ds = datasets.load_dataset(str(synthetic_export), config, cache_dir=str(tmp_path / "cache"))
+    official = official_arrays(synthetic_dir / f"{config}.npz")
+    assert_matches_official(ds, config, official)
+    subset, size = parse_config_name(config)
+    assert {k: len(v) for k, v in ds.items()} == {"train": 5, "validation": 3, "test": 4}
+    assert ds["train"].features["image"] == (
+        datasets.Array3D(shape=(size,) * 3, dtype="uint8") if subset.is_3d else datasets.Image()
+    )
+
+
+@pytest.mark.parametrize("config", [c for c, _, _ in REAL_CONFIGS])
+def test_real_files_round_trip_exactly(config, real_export, tmp_path):
+    path = real_file_or_skip(config)
+    ds = datasets.load_dataset(str(real_export), config, cache_dir=str(tmp_path / "cache"))
+    assert_matches_official(ds, config, official_arrays(path))
+    manifest = json.loads((real_export / MANIFEST_NAME).read_text())
+    subset, size = parse_config_name(config)
+    assert manifest["configs"][config]["source"] == {
+        "file": f"{config}.npz", "identity": f"md5:{subset.file(size).md5}", "verified": True
+    }
+
+
+def test_literal_load_dataset_medmnist_from_a_folder_in_the_cwd(real_export, tmp_path):
+    """``load_dataset("medmnist", cfg)`` resolves ./medmnist; HF_HOME is a fresh temp folder."""
+    path = real_file_or_skip("breastmnist")
+    work = tmp_path / "work"
+    shutil.copytree(real_export, work / "medmnist")
+    hf_home = tmp_path / "hf-home"
+    code = f"""
+import numpy as np
+from datasets import load_dataset
+ds = load_dataset("medmnist", "breastmnist")
+with np.load({str(path)!r}, allow_pickle=False) as z:
+    for split, hf in (("train", "train"), ("val", "validation"), ("test", "test")):
+        x = np.stack([np.asarray(im) for im in ds[hf]["image"]])
+        assert np.array_equal(x, z[split + "_images"]), split
+        assert np.array_equal(np.asarray(ds[hf]["label"][:]), z[split + "_labels"][:, 0]), split
+        assert ds[hf][7]["id"] == f"{{split}}-000007"
+print("OK", ds["train"].features["label"].names, ds["train"].cache_files[0]["filename"])
+"""
+    env = {**os.environ, "HF_HOME": str(hf_home), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "OK ['malignant', 'normal, benign']" in proc.stdout
+    assert str(hf_home) in proc.stdout  # built into the temporary HF_HOME, not a stale cache
+
+
+def test_streaming_from_the_export_matches_the_official_order(real_export, synthetic_export, synthetic_dir):
+    official = official_arrays(synthetic_dir / "chestmnist.npz")
+    stream = datasets.load_dataset(str(synthetic_export), "chestmnist", split="validation", streaming=True)
+    rows = list(stream)
+    assert [r["id"] for r in rows] == [f"val-{i:06d}" for i in range(SYNTHETIC_SPLITS["val"])]
+    assert np.array_equal(np.stack([np.asarray(r["image"]) for r in rows]), official["val_images"])
+    hot = np.array([np.bincount(r["label"], minlength=14) for r in rows], dtype=np.uint8)
+    assert np.array_equal(hot, official["val_labels"])
+
+
+# -- layout ---------------------------------------------------------------------------------
+def test_shards_and_row_groups_follow_the_layout(tmp_path):
+    src = write_synthetic(tmp_path / "npz", "pathmnist", 64, {"train": 300, "val": 20, "test": 10}, seed=3)
+    out = tmp_path / "repo"
+    shard_bytes, group_bytes = 100 * 64 * 64 * 3, 30 * 64 * 64 * 3  # 100-row shards of 64-row groups
+    export_hub_repo(out, ["pathmnist_64"], npz_paths={"pathmnist_64": src}, max_shard_bytes=shard_bytes,
+                    row_group_bytes=group_bytes, progress=False)
+    group, shard = layout_for(parse_config_name("pathmnist_64")[0], 64, shard_bytes, group_bytes)
+    assert (group, shard) == (64, 64)  # at least MIN_ROW_GROUP_ROWS, and whole groups per shard
+    files = sorted((out / "data" / "pathmnist_64").glob("train-*.parquet"))
+    assert [f.name for f in files] == [f"train-{i:05d}-of-00005.parquet" for i in range(5)]
+    counts = [pq.ParquetFile(f).metadata.num_rows for f in files]
+    assert counts == [64, 64, 64, 64, 44]
+    md = pq.ParquetFile(files[0]).metadata
+    assert md.num_row_groups == 1 and md.row_group(0).num_rows == 64
+    assert b"huggingface" in pq.ParquetFile(files[0]).schema_arrow.metadata
+    ds = datasets.load_dataset(str(out), "pathmnist_64", split="train", cache_dir=str(tmp_path / "c"))
+    assert ds["id"][:] == [f"train-{i:06d}" for i in range(300)]
+    official = official_arrays(src)
+    assert np.array_equal(np.stack([np.asarray(im) for im in ds["image"]]), official["train_images"])
+
+
+def test_default_layout_gives_hub_sized_row_groups_for_large_images():
+    from medmnist_hub.catalog import get_subset
+
+    assert layout_for(get_subset("pathmnist"), 224, 500 * 10**6, 32 << 20)[0] == 222
+    assert layout_for(get_subset("organmnist3d"), 64, 500 * 10**6, 32 << 20)[0] == 128
+    assert layout_for(get_subset("pathmnist"), 28, 500 * 10**6, 32 << 20)[0] == 4096
+    group, shard = layout_for(get_subset("pathmnist"), 224, 500 * 10**6, 32 << 20)
+    assert shard * 224 * 224 * 3 <= 500 * 10**6 and shard % group == 0
+
+
+# -- determinism and increments ---------------------------------------------------------------------
+def test_same_inputs_give_byte_identical_repos_whatever_num_proc(synthetic_dir, tmp_path):
+    configs = ["chestmnist", "dermamnist_64", "nodulemnist3d"]
+    export_hub_repo(tmp_path / "a", configs, npz_dir=synthetic_dir, num_proc=1, progress=False)
+    export_hub_repo(tmp_path / "b", configs, npz_dir=synthetic_dir, num_proc=2, progress=False)
+    a, b = _tree_digest(tmp_path / "a"), _tree_digest(tmp_path / "b")
+    assert a == b
+    assert any(name.endswith(".parquet") for name in a) and "README.md" in a and "images/chestmnist.png" in a
+
+
+def test_rerun_is_incremental_and_keeps_other_configs(synthetic_dir, tmp_path):
+    out = tmp_path / "repo"
+    first = export_hub_repo(out, ["breastmnist"], npz_dir=synthetic_dir, progress=False)
+    assert first.written == ["breastmnist"]
+    before = _tree_digest(out)
+    mtimes = {p: p.stat().st_mtime_ns for p in (out / "data").rglob("*.parquet")}
+
+    again = export_hub_repo(out, ["breastmnist"], npz_dir=synthetic_dir, progress=False)
+    assert again.written == [] and again.skipped == ["breastmnist"]
+    assert {p: p.stat().st_mtime_ns for p in (out / "data").rglob("*.parquet")} == mtimes
+    assert _tree_digest(out) == before
+
+    more = export_hub_repo(out, ["organmnist3d"], npz_dir=synthetic_dir, progress=False)
+    assert more.written == ["organmnist3d"]
+    manifest = json.loads((out / MANIFEST_NAME).read_text())
+    assert sorted(manifest["configs"]) == ["breastmnist", "organmnist3d"]
+    card = (out / "README.md").read_text()
+    assert "config_name: breastmnist" in card and "config_name: organmnist3d" in card
+
+    # a damaged shard and a changed source are both noticed
+    victim = next((out / "data" / "breastmnist").glob("test-*.parquet"))
+    victim.write_bytes(victim.read_bytes()[:100])
+    changed = write_synthetic(tmp_path / "changed", "organmnist3d", 28, SYNTHETIC_SPLITS, seed=99)
+    fixed = export_hub_repo(out, ["breastmnist", "organmnist3d"], npz_paths={"organmnist3d": changed},
+                            npz_dir=synthetic_dir, progress=False)
+    assert fixed.written == ["breastmnist", "organmnist3d"]
+    assert _tree_digest(out)[str(victim.relative_to(out))] == before[str(victim.relative_to(out))]
+
+
+def test_an_interrupted_export_leaves_the_previous_one_intact(synthetic_dir, tmp_path, monkeypatch):
+    out = tmp_path / "repo"
+    export_hub_repo(out, ["bloodmnist"], npz_dir=synthetic_dir, progress=False)
+    before = _tree_digest(out)
+    calls = {"n": 0}
+    real = export_mod.record_batch
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("simulated interruption")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export_mod, "record_batch", failing)
+    with pytest.raises(KeyboardInterrupt):
+        export_hub_repo(out, ["bloodmnist"], npz_dir=synthetic_dir, force=True, progress=False)
+    assert _tree_digest(out) == before
+    assert not (out / STAGING_DIR).exists()
+
+
+def test_bad_source_files_are_refused_with_the_file_named(tmp_path):
+    bad = tmp_path / "npz" / "breastmnist.npz"
+    bad.parent.mkdir()
+    arrays = {f"{s}_{k}": np.zeros((2, 28, 27) if k == "images" else (2, 1), np.uint8)
+              for s in ("train", "val", "test") for k in ("images", "labels")}
+    np.savez(bad, **arrays)
+    with pytest.raises(FormatError, match=r"breastmnist\.npz.*train_images.*shape"):
+        export_hub_repo(tmp_path / "repo", ["breastmnist"], npz_dir=bad.parent, progress=False)
+    assert not (tmp_path / "repo" / "data").exists()
+
+
+def test_selection_rules():
+    assert len(select_configs()) == 60
+    assert select_configs(["organmnist3d"], [28, 128]) == ["organmnist3d"]
+    assert select_configs(None, [224]) == [c for c in config_names() if c.endswith("_224")]
+    with pytest.raises(ExportError, match="organmnist3d has none of the sizes"):
+        select_configs(["organmnist3d"], [128])
+    with pytest.raises(KeyError, match="unknown MedMNIST subset"):
+        select_configs(["nosuchmnist"])
+
+
+def test_missing_official_file_offline_fails_clearly(tmp_path, isolated_cache):
+    from medmnist_hub.errors import OfflineError
+
+    with pytest.raises(OfflineError, match="bloodmnist_64.npz"):
+        export_hub_repo(tmp_path / "repo", ["bloodmnist_64"], offline=True, progress=False)
+
+
+# -- CLI ------------------------------------------------------------------------------------
+def test_cli_export_hf(synthetic_dir, tmp_path, capsys):
+    from medmnist_hub.cli import main
+
+    out = tmp_path / "repo"
+    rc = main(["export-hf", str(out), "--subsets", "retinamnist", "adrenalmnist3d", "--sizes", "28",
+               "--npz-dir", str(synthetic_dir), "--num-proc", "1", "--no-progress", "--repo-id", "acme/medmnist"])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "exported 2 config(s)" in text and "wrote   retinamnist" in text
+    assert 'load_dataset("acme/medmnist", "retinamnist")' in (out / "README.md").read_text()
+    rc = main(["export-hf", str(out), "--subsets", "adrenalmnist3d", "--sizes", "128", "--no-progress"])
+    assert rc == 2
+    assert "adrenalmnist3d has none of the sizes" in capsys.readouterr().err
+
+
+def test_cli_help_does_not_import_heavy_libraries():
+    code = ("import sys; from medmnist_hub.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('datasets', 'pyarrow', 'torch', 'tensorflow', 'PIL') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
+    proc = subprocess.run([sys.executable, "-m", "medmnist_hub", "export-hf", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "--num-proc" in proc.stdout and "--npz-dir" in proc.stdout
