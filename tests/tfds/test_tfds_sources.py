@@ -195,3 +195,28 @@ def test_wrong_layout_names_the_key(isolated_cache, tmp_path):
     path = write_synthetic(tmp_path, "bloodmnist", 28, split_sizes={"train": 3, "val": 2, "test": 2})
     with pytest.raises(FormatError, match=r"\[train_images\]: shape is \(3, 28, 28, 3\), expected \(N, 28, 28\)"):
         _build(tmp_path / "data", config="breastmnist", npz_path=str(path))
+
+
+def test_label_member_crc_is_checked(isolated_cache, tmp_path):
+    """Intact bytes but a wrong CRC-32 for the labels member: the build fails and names the member."""
+    import struct
+
+    arrays = synthetic_arrays("breastmnist", 28, {"train": 6000, "val": 2, "test": 2})
+    path = tmp_path / "breastmnist.npz"
+    np.savez_compressed(path, **arrays)
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("train_labels.npy")
+    raw = bytearray(path.read_bytes())
+    # Wrong CRC-32 in the central directory entry of train_labels.npy (the data itself is intact).
+    eocd = raw.rindex(b"PK\x05\x06")
+    (entry,) = struct.unpack("<I", raw[eocd + 16 : eocd + 20])  # offset of the central directory
+    while True:
+        name_len, extra_len, comment_len = struct.unpack("<HHH", raw[entry + 28 : entry + 34])
+        if raw[entry + 46 : entry + 46 + name_len] == info.filename.encode():
+            break
+        entry += 46 + name_len + extra_len + comment_len
+    struct.pack_into("<I", raw, entry + 16, info.CRC ^ 0xFFFF)
+    path.write_bytes(bytes(raw))
+    with pytest.raises(FormatError, match=r"\[train_labels\]: damaged data \(Bad CRC-32"):
+        _build(tmp_path / "data", npz_path=str(path))
+    assert _nothing_prepared(tmp_path / "data")

@@ -109,6 +109,8 @@ def iter_examples(
                     },
                 )
                 index += 1
+        for _ in label_chunks:  # run the labels' reader to its end, where it checks the zip CRC
+            pass
 
 
 def shard_ranges(rows: int, rows_per_shard: int) -> list[tuple[int, int]]:
