@@ -16,7 +16,7 @@ import sys
 from . import __version__
 
 #: Modules that add subcommands, in the order they appear in ``--help``.
-COMMAND_MODULES: tuple[str, ...] = ("medmnist_hub.commands", "medmnist_hub.hf_builders.cli", "medmnist_hub.training.cli", "medmnist_hub.leaderboard.cli", "medmnist_hub.publish.cli")
+COMMAND_MODULES: tuple[str, ...] = ("medmnist_hub.commands", "medmnist_hub.hf_builders.cli", "medmnist_hub.training.cli", "medmnist_hub.leaderboard.cli", "medmnist_hub.publish.cli", "medmnist_hub.evaluation.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

