@@ -1,8 +1,9 @@
-"""The three submission commands end to end, with a Hub model id.
+"""The submission path end to end, with a Hub model id.
 
 A timm checkpoint is published to the upload server (``publish model``), evaluated by its
-Hub id through the olah mirror serving the uploaded repo (``evaluate``), and the
-resulting records are ranked (``leaderboard show``).
+Hub id through the olah mirror serving the uploaded repo (``evaluate``), its
+``.eval_results`` opened as a pull request with ``hf upload --create-pr`` (the README's
+three commands), and the resulting records ranked (``leaderboard build``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -85,6 +87,19 @@ def test_publish_evaluate_by_hub_id_and_rank(tmp_path):
                 cmd, capture_output=True, text=True, env=mirror.env(tmp_path / "hf-reader"), timeout=300
             )
             assert ev.returncode == 0, ev.stdout + ev.stderr + mirror.log_tail()
+        # Third command: open the pull request with huggingface_hub's own CLI, as printed by `evaluate`.
+        hf = Path(sys.executable).with_name("hf")
+        pr = subprocess.run(
+            [str(hf), "upload", "lab/tiny-breast", str(out / ".eval_results"), ".eval_results", "--create-pr"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert pr.returncode == 0, pr.stdout + pr.stderr
+        on_pr = server.files("model", "lab/tiny-breast", rev="refs/pr/1")
+        assert on_pr[".eval_results/medmnist.yaml"] == (out / ".eval_results" / "medmnist.yaml").read_bytes()
+        assert ".eval_results/medmnist.yaml" not in server.files("model", "lab/tiny-breast")  # main: untouched
     finally:
         server.stop()
     assert "to submit: hf upload lab/tiny-breast" in ev.stdout

@@ -9,7 +9,8 @@
 - ``POST /{prefix}{org}/{name}.git/info/lfs/objects/batch``   (git-LFS batch API, basic transfer)
 - ``PUT  /lfs-objects/{type}/{org}/{name}/{oid}``             (the LFS upload URL handed out)
 - ``POST /lfs-verify/{type}/{org}/{name}/{oid}``              (LFS verify action)
-- ``POST /api/{type}s/{org}/{name}/commit/{rev}``             (NDJSON commit: file, lfsFile, deletedFile, deletedFolder)
+- ``POST /api/{type}s/{org}/{name}/commit/{rev}``             (NDJSON commit: file, lfsFile, deletedFile,
+                                                               deletedFolder; ``?create_pr=1`` opens refs/pr/N)
 - ``POST /api/{type}s/{org}/{name}/branch/{branch}``          (create a branch)
 - ``GET  /api/{type}s/{org}/{name}[/revision/{rev}]``         (repo info)
 - ``GET  /api/{type}s/{org}/{name}/tree/{rev}[/{path}]``      (list files, with LFS info)
@@ -570,15 +571,23 @@ class HubUploadServer:
     def _commit(self, h, req, repo_type, repo_id, rev, query):
         self._require_auth(req)
         repo = self._repo(repo_type, repo_id)
-        if query.get("create_pr"):
-            raise HubError(501, "pull requests are not supported by this test server")
         rev = unquote(rev)
+        pr_number = None
+        if query.get("create_pr", ["0"])[0] in ("1", "true"):
+            # A pull request: a new refs/pr/N branched from `rev`; the commit goes there.
+            with self._locks[str(repo)]:
+                base = self._rev(repo, rev)
+                refs = self.git(repo, "for-each-ref", "--format=%(refname)", "refs/pr/").decode().split()
+                pr_number = 1 + max((int(r.rsplit("/", 1)[1]) for r in refs), default=0)
+                self.git(repo, "update-ref", f"refs/pr/{pr_number}", base)
+            rev = f"refs/pr/{pr_number}"
         lines = [json.loads(ln) for ln in self._read_body(h, req).splitlines() if ln.strip()]
         if not lines or lines[0].get("key") != "header":
             raise HubError(400, "commit payload must start with a header line")
         header = lines[0]["value"]
         with self._locks[str(repo)]:
-            parent = self.head(repo, f"refs/heads/{rev}")
+            ref = rev if rev.startswith("refs/") else f"refs/heads/{rev}"
+            parent = self.head(repo, ref)
             if parent is None:
                 raise HubError(404, f"Invalid rev id: {rev}", "RevisionNotFound")
             if header.get("parentCommit") and header["parentCommit"] != parent:
@@ -619,13 +628,11 @@ class HubUploadServer:
                 index.unlink(missing_ok=True)
             message = header.get("summary", "") + ("\n\n" + header["description"] if header.get("description") else "")
             commit = self.git(repo, "commit-tree", tree, "-p", parent, "-m", message).decode().strip()
-            self.git(repo, "update-ref", f"refs/heads/{rev}", commit, parent)
-        url = f"{self.url}/{URL_PREFIX[repo_type]}{repo_id}/commit/{commit}"
-        return (
-            200,
-            {"success": True, "commitOid": commit, "commitUrl": url, "hookOutput": "", "pullRequestUrl": None},
-            {},
-        )
+            self.git(repo, "update-ref", ref, commit, parent)
+        base_url = f"{self.url}/{URL_PREFIX[repo_type]}{repo_id}"
+        body = {"success": True, "commitOid": commit, "commitUrl": f"{base_url}/commit/{commit}", "hookOutput": ""}
+        body["pullRequestUrl"] = f"{base_url}/discussions/{pr_number}" if pr_number else None
+        return 200, body, {}
 
     def _leaderboard(self, req, repo_id):
         """Entries of every stored model repo's .eval_results that point at this benchmark."""

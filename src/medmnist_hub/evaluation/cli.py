@@ -5,8 +5,6 @@ Imports only argparse at import time.
 
 from __future__ import annotations
 
-import argparse
-
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
