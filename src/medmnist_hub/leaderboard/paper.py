@@ -1,7 +1,7 @@
 """The MedMNIST v2 paper's published results (Tables 3 and 4) as reference records.
 
-The tables live in this package as the TSV files published with the paper's numbers
-(``data/paper_table3_2d.tsv``, ``data/paper_table4_3d.tsv``), unchanged, so the
+The tables are the package's copy of the published numbers (``medmnist_hub/data/
+paper_table3_2d.tsv`` and ``paper_table4_3d.tsv``, read by :mod:`medmnist_hub.paper`), so the
 reference rows are reproduced exactly (three decimals, as printed) and every mean is
 computed from them the same way as for submitted models.  They were measured on the
 MedMNIST v2.0 files, so the records say ``data_version: "MedMNIST v2.0"`` and carry no
@@ -10,8 +10,6 @@ example counts; the leaderboard marks them as reference rows.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from importlib import resources
 
@@ -34,7 +32,8 @@ _RESNET = re.compile(r"^ResNet-(?P<depth>18|50)(?: \((?P<res>\d+)\)| \+ (?P<conv
 
 
 def table_text(name: str) -> str:
-    return resources.files("medmnist_hub.leaderboard").joinpath(f"data/{name}").read_text("utf-8")
+    """The published table ``name`` as shipped in the package (``medmnist_hub/data``)."""
+    return resources.files("medmnist_hub").joinpath(f"data/{name}").read_text("utf-8")
 
 
 def describe_method(method: str) -> dict:
@@ -55,43 +54,21 @@ def describe_method(method: str) -> dict:
     return {"model_id": f"{PAPER_NAMESPACE}/{slug}", "model_name": method, "family": family, "protocol": protocol}
 
 
-def parse_table(text: str, table: str) -> list[tuple[str, str, float, float]]:
-    """Rows ``(method, subset key, auc, acc)`` of one TSV table, checking its header."""
-    reader = csv.reader(io.StringIO(text), delimiter="\t")
-    header = next(reader)
-    if header[0] != "Method" or (len(header) - 1) % 2:
-        raise ValueError(f"{table}: unexpected header {header[:3]}...")
-    columns = []
-    for i in range(1, len(header), 2):
-        auc_col, acc_col = header[i], header[i + 1]
-        name, _, metric = auc_col.rpartition("_")
-        if metric != "AUC" or acc_col != f"{name}_ACC":
-            raise ValueError(f"{table}: columns {auc_col!r}, {acc_col!r} are not an AUC/ACC pair")
-        columns.append(get_subset(name).key)
-    rows = []
-    for line_no, row in enumerate(reader, start=2):
-        if not row:
-            continue
-        if len(row) != len(header):
-            raise ValueError(f"{table} line {line_no}: {len(row)} cells, header has {len(header)}")
-        method = row[0].strip()
-        for j, subset in enumerate(columns):
-            rows.append((method, subset, float(row[1 + 2 * j]), float(row[2 + 2 * j])))
-    return rows
-
-
 def paper_records() -> list[dict]:
     """One reference record per (method, dataset) of Tables 3 and 4 (test split, 28 px files)."""
+    from ..paper import paper_results
+
     records = []
-    for name, table in TABLES.items():
-        for method, subset, auc, acc in parse_table(table_text(name), name):
-            desc = describe_method(method)
+    for method, by_subset in paper_results().items():
+        desc = describe_method(method)
+        for subset, scores in by_subset.items():
+            table = TABLES["paper_table4_3d.tsv" if get_subset(subset).is_3d else "paper_table3_2d.tsv"]
             records.append(
                 make_record(
                     **desc,
                     config=subset,
-                    auc=auc,
-                    acc=acc,
+                    auc=scores["auc"],
+                    acc=scores["acc"],
                     split="test",
                     url=PAPER_DOI_URL,
                     reference=True,
