@@ -144,6 +144,7 @@ def test_offline_and_missing_names_url_md5_and_manual_dir(isolated_cache, monkey
     with pytest.raises(OfflineError) as err:
         _build(tmp_path / "data", config="dermamnist_224")
     assert f.md5 in str(err.value) and "dermamnist_224.npz" in str(err.value)
+    assert "manual_dir" in str(err.value)
     assert _nothing_prepared(tmp_path / "data", "dermamnist_224")
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from ..acquisition import fetch
 from ..catalog import DataFile, Subset
 from ..download import md5sum
-from ..errors import ChecksumError
+from ..errors import ChecksumError, OfflineError
 
 log = logging.getLogger(__name__)
 
@@ -153,5 +153,11 @@ def resolve(
         in_manual = manual_file(dl_manager, file)
         if in_manual is not None:
             return _user_file(in_manual, "manual_dir", subset, file, url_infos)
-    path = fetch(subset.key, size, source_dirs=source_dirs, offline=offline)  # MD5-verified or raises
+    try:
+        path = fetch(subset.key, size, source_dirs=source_dirs, offline=offline)  # MD5-verified or raises
+    except OfflineError as exc:
+        raise OfflineError(
+            f"{exc} For TFDS you can also put {file.filename} into the builder's manual_dir "
+            "(default <data_dir>/downloads/manual/, or DownloadConfig(manual_dir=...))."
+        ) from None
     return ResolvedFile(path, "acquisition", file.md5, True, verify_registered(path, file, url_infos))

