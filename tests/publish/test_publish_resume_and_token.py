@@ -88,7 +88,7 @@ def test_a_killed_upload_resumes_without_resending_what_arrived(model_dir, hub_s
 def test_a_commit_whose_answer_was_lost_is_not_repeated(model_dir, hub_server, run_cli):
     hub_server.add_fault("POST", r"/commit/", apply_then_cut=True)
     lost = run_cli("publish", "model", "--repo-id", REPO, "--folder", str(model_dir))
-    assert lost.returncode != 0
+    assert lost.returncode == 2 and "run the same command again to resume" in lost.stderr
     assert len(hub_server.commits("model", REPO)) == 2  # it was applied
     hub_server.clear_requests()
     again = run_cli("publish", "model", "--repo-id", REPO, "--folder", str(model_dir))
@@ -131,4 +131,20 @@ def test_token_from_standard_places_never_printed_or_stored(model_dir, hub_serve
         str(model_dir),
         env_extra={"HF_TOKEN": "hf_wrong_token_abcdef"},
     )
-    assert bad.returncode != 0 and "hf_wrong_token_abcdef" not in bad.output
+    assert bad.returncode == 2 and "hf_wrong_token_abcdef" not in bad.output
+    assert "publishing to" in bad.stderr and "401" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_unreachable_hub_is_a_clear_error(model_dir, run_cli):
+    out = run_cli(
+        "publish",
+        "model",
+        "--repo-id",
+        REPO,
+        "--folder",
+        str(model_dir),
+        "--dry-run",
+        env_extra={"HF_ENDPOINT": "http://127.0.0.1:9"},
+    )
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert f"cannot read {REPO} on http://127.0.0.1:9: ConnectError" in out.stderr

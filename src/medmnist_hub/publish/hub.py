@@ -335,28 +335,52 @@ def publish_folder(
         check_online()
         require_token()
     api = make_api()
-    plan = make_plan(
-        folder,
-        repo_id,
-        repo_type=repo_type,
-        revision=revision,
-        private=private,
-        delete_missing=delete_missing,
-        what=what,
-        api=api,
-        space_sdk=space_sdk,
-        commit_message=commit_message,
-    )
+    try:
+        plan = make_plan(
+            folder,
+            repo_id,
+            repo_type=repo_type,
+            revision=revision,
+            private=private,
+            delete_missing=delete_missing,
+            what=what,
+            api=api,
+            space_sdk=space_sdk,
+            commit_message=commit_message,
+        )
+    except PublishError:
+        raise
+    except Exception as exc:  # network or Hub errors: say what failed, without a traceback
+        log.debug("reading the remote state failed", exc_info=True)
+        raise PublishError(f"cannot read {repo_id} on {api.endpoint}: {_describe(exc)}") from None
     echo(format_plan(plan))
     if dry_run:
         echo("dry run: nothing was sent")
         return plan
-    oid = execute(plan, api=api)
+    try:
+        oid = execute(plan, api=api)
+    except Exception as exc:
+        log.debug("the upload failed", exc_info=True)
+        raise PublishError(
+            f"publishing to {plan.repo_url} failed: {_describe(exc)}. Nothing on the remote was deleted; "
+            "run the same command again to resume (what already arrived is not sent again)."
+        ) from None
     if oid:
         echo(f"committed {oid} to {plan.repo_url}")
     else:
         echo(f"up to date: {plan.repo_url}")
     return plan
+
+
+def _describe(exc: BaseException) -> str:
+    """One line for an exception and its causes (server messages included, never request headers)."""
+    parts, seen = [], set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        parts.append(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
+        exc = exc.__cause__ or exc.__context__
+    return " <- ".join(parts[:3])
 
 
 def stage(files: dict[str, Path | bytes | str], into: str | os.PathLike) -> Path:
