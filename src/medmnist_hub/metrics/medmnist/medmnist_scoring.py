@@ -545,9 +545,9 @@ def extra_metrics(task: str, y: np.ndarray, s: np.ndarray) -> dict:
         labels = range(y.shape[1])
         precision, recall, f1, _ = precision_recall_fscore_support(y, pred, average=None, zero_division=0)
         return {
-            "balanced_accuracy": _ordered_mean(balanced_accuracy_score(y[:, i], pred[:, i]) for i in labels),
+            "balanced_accuracy": float(_ordered_mean(balanced_accuracy_score(y[:, i], pred[:, i]) for i in labels)),
             "macro_f1": float(np.mean(f1)),
-            "mcc": _ordered_mean(float(matthews_corrcoef(y[:, i], pred[:, i])) for i in labels),
+            "mcc": float(_ordered_mean(matthews_corrcoef(y[:, i], pred[:, i]) for i in labels)),
             "precision": [float(v) for v in precision],
             "recall": [float(v) for v in recall],
         }
