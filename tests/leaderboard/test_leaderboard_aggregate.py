@@ -181,3 +181,27 @@ def test_renderings_agree_with_the_board():
     assert data["boards"]["2d"][-1]["mean"] is None and data["boards"]["2d"][-1]["missing"] == list(SUBSETS_2D[3:])
     assert get_subset("pathmnist").name in datasets2d[0][1]
     assert len(summary3d) == 9 and len(datasets3d[0]) == 1 + 2 * 6
+
+
+def test_cli_build_reads_a_results_tree_with_the_paper_folder_once(tmp_path):
+    from medmnist_hub.cli import main
+    from medmnist_hub.leaderboard.records import write_record
+
+    results = tmp_path / "results"
+    (results / "paper").mkdir(parents=True)
+    for rec in paper_records():  # as in the repo: results/paper/ next to the baselines
+        write_record(rec, results / "paper")
+    for rec in _model("lab/resnet18-28", SUBSETS_2D, auc=0.93, acc=0.83):
+        write_record(rec, results / "baseline")
+    (results / "baseline" / "summary.json").write_text('{"not": "a record"}')
+    assert main(["leaderboard", "build", "--records", str(results), "--out", str(tmp_path / "site")]) == 0
+    data = json.loads((tmp_path / "site" / "leaderboard.json").read_text())
+    names = [r["model"]["name"] for r in data["boards"]["2d"]]
+    assert names.count("ResNet-18 (28)") == 1 and len(names) == 8
+    assert data["boards"]["2d"][0]["model"]["id"] == "lab/resnet18-28" and data["boards"]["2d"][0]["rank"] == 1
+    assert (tmp_path / "site" / "leaderboard.md").read_text().startswith("MedMNIST leaderboard")
+    assert "<table" in (tmp_path / "site" / "leaderboard.html").read_text()
+    assert main(["leaderboard", "build", "--records", str(results), "--no-paper", "--out", str(tmp_path / "s2")]) == 0
+    # --no-paper leaves out every reference row, the built-in ones and those read from results/paper.
+    data2 = json.loads((tmp_path / "s2" / "leaderboard.json").read_text())
+    assert [r["model"]["id"] for r in data2["boards"]["2d"]] == ["lab/resnet18-28"] and data2["boards"]["3d"] == []

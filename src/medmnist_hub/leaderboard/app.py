@@ -167,7 +167,7 @@ def build_app(records: Sequence[dict], *, title: str = "MedMNIST Leaderboard"):
 def load_records(records_dir: str | os.PathLike | None = None, *, with_paper: bool = True) -> list[dict]:
     """Records for the Space: its ``records/`` folder, the paper's rows, and (if ``MEDMNIST_BENCHMARK`` is set)
     the Hub models that submitted results to that benchmark."""
-    from .paper import paper_records
+    from .paper import with_paper_rows
     from .records import read_records
 
     records: list[dict] = []
@@ -185,7 +185,7 @@ def load_records(records_dir: str | os.PathLike | None = None, *, with_paper: bo
         except Exception as exc:  # the board must still come up with the shipped records
             log.warning("could not read Hub results for %s: %s", benchmark, exc)
     if with_paper:
-        records += paper_records()
+        records = with_paper_rows(records)
     return records
 
 

@@ -33,7 +33,9 @@ def _add_source_args(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also read every model the benchmark's Hub leaderboard lists (get_dataset_leaderboard)",
     )
-    p.add_argument("--no-paper", action="store_true", help="leave out the paper's reference rows")
+    p.add_argument(
+        "--no-paper", action="store_true", help="leave out the paper's reference rows (built in, or read from files)"
+    )
     p.add_argument("--split", default="test", choices=("train", "val", "test"))
     p.add_argument("--size", type=int, default=28, help="image size of the board (28 = the paper's files)")
     p.add_argument("--sort-by", default="auc", choices=("auc", "acc"))
@@ -76,7 +78,7 @@ def register(subparsers) -> None:
 
 def collect(args) -> list[dict]:
     from ..errors import MedMNISTHubError
-    from .paper import paper_records
+    from .paper import with_paper_rows
     from .records import read_records
 
     records: list[dict] = []
@@ -92,14 +94,16 @@ def collect(args) -> list[dict]:
             models += [m for m in discover_models(args.benchmark) if m not in models]
         records += hub_records(models, benchmark=args.benchmark)
     if not args.no_paper:
-        records += paper_records()
+        records = with_paper_rows(records)
     return records
 
 
 def _board(args):
     from .aggregate import build_leaderboard
 
-    return build_leaderboard(collect(args), split=args.split, size=args.size, sort_by=args.sort_by)
+    return build_leaderboard(
+        collect(args), split=args.split, size=args.size, sort_by=args.sort_by, include_reference=not args.no_paper
+    )
 
 
 def run_build(args) -> int:

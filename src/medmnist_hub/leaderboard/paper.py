@@ -79,3 +79,15 @@ def paper_records() -> list[dict]:
                 )
             )
     return records
+
+
+def with_paper_rows(records: list[dict]) -> list[dict]:
+    """``records`` plus the paper's reference rows that are not already among them.
+
+    A results folder may hold ``results/paper/`` (the same rows as files): they are not
+    added twice.
+    """
+    from .records import record_key
+
+    present = {record_key(r) for r in records}
+    return list(records) + [r for r in paper_records() if record_key(r) not in present]
