@@ -115,3 +115,20 @@ def test_errors_name_the_file(tmp_path):
     with pytest.raises(FormatError, match=r"bloodmnist_64\.npz.*shape"):
         load_medmnist("bloodmnist", npz_path=wrong, cache_dir=tmp_path / "cache")  # ... for the 28 px config
     assert not list((tmp_path / "cache").rglob("*.arrow"))
+
+
+def test_decode_images_gives_the_official_arrays(tmp_path):
+    import torch
+
+    from medmnist_hub.hf_builders import decode_images
+
+    for config, subset_key, size in (("retinamnist_64", "retinamnist", 64), ("octmnist", "octmnist", 28)):
+        npz = write_synthetic(tmp_path / "npz", subset_key, size, SYNTHETIC_SPLITS, seed=8)
+        ds = decode_images(load_medmnist(config, npz_path=npz, cache_dir=tmp_path / "cache"))
+        official = official_arrays(npz)
+        x = ds["train"].with_format("torch", dtype=torch.uint8)[:]["image"]
+        assert x.dtype == torch.uint8 and np.array_equal(x.numpy(), official["train_images"])
+        assert ds["test"]["id"][:] == [f"test-{i:06d}" for i in range(4)]
+    vol = load_medmnist("organmnist3d", "train", npz_path=write_synthetic(tmp_path / "npz", "organmnist3d", 28,
+                                                                         SYNTHETIC_SPLITS), cache_dir=tmp_path / "cache")
+    assert decode_images(vol) is vol  # 3D: already arrays

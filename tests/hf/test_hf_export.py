@@ -132,10 +132,15 @@ def test_default_layout_gives_hub_sized_row_groups_for_large_images():
 
 
 # -- determinism and increments ---------------------------------------------------------------------
-def test_same_inputs_give_byte_identical_repos_whatever_num_proc(synthetic_dir, tmp_path):
+def test_same_inputs_give_byte_identical_repos_whatever_num_proc(synthetic_dir, tmp_path, monkeypatch):
     configs = ["chestmnist", "dermamnist_64", "nodulemnist3d"]
     export_hub_repo(tmp_path / "a", configs, npz_dir=synthetic_dir, num_proc=1, progress=False)
+    monkeypatch.setattr(export_mod, "POOL_MIN_BYTES", 0)  # use the worker pool even for tiny files
+    calls = []
+    real_pool = export_mod.ProcessPoolExecutor
+    monkeypatch.setattr(export_mod, "ProcessPoolExecutor", lambda *a, **k: calls.append(k) or real_pool(*a, **k))
     export_hub_repo(tmp_path / "b", configs, npz_dir=synthetic_dir, num_proc=2, progress=False)
+    assert len(calls) == 1 and calls[0]["max_workers"] == 2
     a, b = _tree_digest(tmp_path / "a"), _tree_digest(tmp_path / "b")
     assert a == b
     assert any(name.endswith(".parquet") for name in a) and "README.md" in a and "images/chestmnist.png" in a

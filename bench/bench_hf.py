@@ -1,0 +1,373 @@
+"""Hugging Face part: export throughput, export memory, epoch speed, and the 3D feature choice.
+
+Every figure is paired with a baseline measured in the same run on the same data:
+
+* export throughput (images/s) of ``export_hub_repo`` (read + PNG + Parquet + card +
+  montage) against the PNG-encode floor: encoding the same images, already in memory,
+  in one process with the same encoder; with ``num_proc=2`` the export can beat it;
+* the ``datasets`` builder path (per-example encoding inside ``datasets``) on the same
+  floor, to show why the exporter builds record batches itself;
+* peak RSS of exporting 224 px files of two sizes against ``np.load`` of their images
+  (what a naive converter holds): ours must stay flat when the file doubles;
+* one epoch (torch, batches of 128/32) over the loaded dataset against the official
+  ``medmnist`` package's ``Dataset`` + ``DataLoader`` on the same file with the same
+  transform (outputs are checked equal first), three ways: PNG decoded every epoch,
+  the same torchvision transform through a DataLoader, and after ``decode_images``;
+  torch runs single-threaded on both sides (as in a DataLoader worker);
+* ``Array3D`` against nested lists for the 3D volumes: epoch read time and Parquet size.
+
+Data: the real files where present (pneumoniamnist, retinamnist, vesselmnist3d_64), a
+224 px file in the official layout made by upsampling real RetinaMNIST images (real
+224 px images are smooth, which PNG rewards; noise would not be representative), else
+synthetic official-format files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .common import WORK_DIR, Row, peak_rss_of, real_or_none, timed
+
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+
+
+# -- data ----------------------------------------------------------------------------------
+def _file_224(rows: int, compressed: bool, name: str) -> Path:
+    """A ``retinamnist_224``-layout file of ``rows`` training images upsampled from real 28 px ones."""
+    import PIL.Image
+
+    from medmnist_hub.npz_reader import NpzReader
+    from medmnist_hub.synthetic import synthetic_arrays, write_npz_streaming
+
+    path = WORK_DIR / name / "retinamnist_224.npz"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    real = real_or_none("retinamnist")
+    if real is not None:
+        with NpzReader(real) as r:
+            small, labels = r.read("train_images"), r.read("train_labels")
+    else:
+        arrays = synthetic_arrays("retinamnist", 28, {"train": 512, "val": 1, "test": 1})
+        small, labels = arrays["train_images"], arrays["train_labels"]
+    big = np.stack([np.asarray(PIL.Image.fromarray(x).resize((224, 224), PIL.Image.Resampling.BILINEAR)) for x in small])
+
+    def chunks(n, source, block=256):
+        for start in range(0, n, block):
+            idx = np.arange(start, min(n, start + block)) % len(source)
+            yield source[idx]
+
+    shapes = {"train": rows, "val": 64, "test": 64}
+    members = {}
+    for split, n in shapes.items():
+        members[f"{split}_images"] = ((n, 224, 224, 3), lambda n=n: chunks(n, big))
+    for split, n in shapes.items():
+        members[f"{split}_labels"] = ((n, 1), lambda n=n: chunks(n, labels))
+    write_npz_streaming(path, members, compressed=compressed)
+    return path
+
+
+def _file(config: str, rows: dict[str, int]) -> tuple[Path, str]:
+    from medmnist_hub.catalog import parse_config_name
+    from medmnist_hub.synthetic import write_synthetic
+
+    real = real_or_none(config)
+    if real is not None:
+        return real, "real"
+    subset, size = parse_config_name(config)
+    return write_synthetic(WORK_DIR / "hf-synthetic", subset.key, size, rows), "synthetic (official format)"
+
+
+# -- export ----------------------------------------------------------------------------------
+def _floor(path: Path) -> tuple[float, int]:
+    """Seconds to PNG-encode every image of the file in one process (images already in memory)."""
+    from medmnist_hub.hf_builders.encoding import encode_pngs
+    from medmnist_hub.npz_reader import NpzReader
+
+    with NpzReader(path) as r:
+        blocks = [r.read(f"{s}_images") for s in ("train", "val", "test")]
+    n = sum(len(b) for b in blocks)
+    seconds, _ = timed(lambda: [encode_pngs(b) for b in blocks], repeat=2)
+    return seconds, n
+
+
+def _export_rows(path: Path, config: str, data: str) -> list[Row]:
+    from medmnist_hub.hf_builders.export import export_hub_repo
+
+    floor_s, n = _floor(path)
+    floor = n / floor_s
+    rows = []
+    for num_proc in (1, 2):
+        def once(num_proc=num_proc):
+            out = Path(tempfile.mkdtemp(prefix="bench-export-", dir=WORK_DIR))
+            try:
+                export_hub_repo(out, [config], npz_paths={config: path}, num_proc=num_proc, progress=False)
+            finally:
+                shutil.rmtree(out)
+
+        seconds, _ = timed(once, repeat=2)
+        rows.append(Row(
+            benchmark="hf export", case=f"{config}: export-hf, num_proc={num_proc} ({n:,} images)",
+            ours=n / seconds, baseline=floor, unit="images/s", baseline_name="PNG-encode floor (1 process)",
+            data=data, notes=f"export {seconds:.2f}s vs encode-only {floor_s:.2f}s; includes read, Parquet, card, montage",
+        ))
+    return rows
+
+
+def _builder_row(path: Path, config: str, data: str) -> Row:
+    from medmnist_hub.hf_builders import MedMNIST
+
+    floor_s, n = _floor(path)
+
+    def once():
+        cache = tempfile.mkdtemp(prefix="bench-builder-", dir=WORK_DIR)
+        try:
+            MedMNIST(config_name=config, npz_path=str(path), cache_dir=cache).download_and_prepare()
+        finally:
+            shutil.rmtree(cache)
+
+    seconds, _ = timed(once)
+    return Row(
+        benchmark="hf export", case=f"{config}: datasets builder download_and_prepare ({n:,} images)",
+        ours=n / seconds, baseline=n / floor_s, unit="images/s", baseline_name="PNG-encode floor (1 process)",
+        data=data, notes=f"{seconds:.2f}s; per-example encoding inside datasets (Arrow cache, not Parquet)",
+    )
+
+
+EXPORT_RSS = """
+from medmnist_hub.hf_builders.export import export_hub_repo
+export_hub_repo({out!r}, ["retinamnist_224"], npz_paths={{"retinamnist_224": {path!r}}}, num_proc=2, progress=False)
+"""
+
+NP_LOAD_RSS = """
+import numpy as np
+with np.load({path!r}, allow_pickle=False) as z:
+    images = z["train_images"]
+print(images.shape)
+"""
+
+
+IMPORTS_RSS = """
+import datasets, pyarrow.parquet, PIL.Image
+import medmnist_hub.hf_builders.export
+"""
+
+
+def _memory_rows() -> list[Row]:
+    """Peak RSS of exporting 224 px files of two sizes: flat for us, growing for np.load."""
+    imports, _ = peak_rss_of(IMPORTS_RSS)
+    rows, peaks = [], []
+    for n in (int(1500 * SCALE), int(3000 * SCALE)):
+        path = _file_224(n, compressed=False, name=f"hf-224-stored-{n}")
+        out = WORK_DIR / "hf-export-rss"
+        shutil.rmtree(out, ignore_errors=True)
+        t0 = time.perf_counter()
+        ours, _ = peak_rss_of(EXPORT_RSS.format(out=str(out), path=str(path)))
+        seconds = time.perf_counter() - t0
+        size = sum(f.stat().st_size for f in out.rglob("*.parquet"))
+        shutil.rmtree(out, ignore_errors=True)
+        base, _ = peak_rss_of(NP_LOAD_RSS.format(path=str(path)))
+        peaks.append((ours, base))
+        raw = n * 224 * 224 * 3 / 2**20
+        rows.append(Row(
+            benchmark="hf export", case=f"retinamnist_224-like: peak RSS of export-hf (num_proc=2), {raw:,.0f} MiB of train images",
+            ours=ours, baseline=base, unit="MiB", baseline_name="np.load of train_images", higher_is_better=False,
+            data="real RetinaMNIST upsampled to 224 px (official layout)",
+            notes=f"parent process; imports alone {imports:.0f} MiB; {(n + 128) / seconds:.0f} images/s; Parquet {size / 2**20:.0f} MiB",
+        ))
+        if os.environ.get("BENCH_KEEP_FILES") != "1":
+            shutil.rmtree(path.parent, ignore_errors=True)
+    rows[-1].notes += (f"; from the small to the large file our peak grew {peaks[1][0] - peaks[0][0]:+.0f} MiB, "
+                       f"np.load's {peaks[1][1] - peaks[0][1]:+.0f} MiB")
+    return rows
+
+
+# -- epochs --------------------------------------------------------------------------------
+def _epoch_2d_rows(path: Path, data: str) -> list[Row]:
+    import medmnist
+    import torch
+    from torch.utils.data import DataLoader
+    from torchvision import transforms
+
+    from medmnist_hub.hf_builders import decode_images, load_medmnist
+
+    cache = tempfile.mkdtemp(prefix="bench-epoch-", dir=WORK_DIR)
+    ds = load_medmnist("pneumoniamnist", "train", npz_path=path, cache_dir=cache)
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize(mean=[0.5], std=[0.5])])
+    official = medmnist.PneumoniaMNIST(split="train", root=str(path.parent), transform=tf, download=False)
+    bs = 128
+
+    def official_epoch():
+        n = 0
+        for x, _ in DataLoader(official, batch_size=bs, shuffle=False, num_workers=0):
+            n += len(x)
+        return n
+
+    def batched(torch_ds, channel_axis):
+        def epoch():  # slice batches, normalise the whole batch at once (same maths as ToTensor+Normalize)
+            n = 0
+            for start in range(0, len(torch_ds), bs):
+                x = torch_ds[start : start + bs]["image"]
+                x = (x.unsqueeze(1) if channel_axis else x).float().div_(255).sub_(0.5).div_(0.5)
+                n += len(x)
+            return n
+        return epoch
+
+    torch_png = ds.with_format("torch", columns=["image", "label"], dtype=torch.uint8)
+    t0 = time.perf_counter()
+    decoded = decode_images(ds)
+    decode_s = time.perf_counter() - t0
+    torch_arrays = decoded.with_format("torch", columns=["image", "label"], dtype=torch.uint8)
+
+    def _per_image(batch):
+        return {"image": [tf(im) for im in batch["image"]], "label": batch["label"]}
+
+    with_tf = ds.with_transform(_per_image, columns=["image", "label"])
+
+    def ours_dataloader():  # the same torchvision transform, through a DataLoader
+        n = 0
+        for b in DataLoader(with_tf, batch_size=bs, shuffle=False, num_workers=0):
+            n += len(b["image"])
+        return n
+
+    # same file, same transform: the first batch must agree
+    x_off, y_off = next(iter(DataLoader(official, batch_size=bs)))
+    assert torch.allclose(torch_png[0:bs]["image"].float().div(255).sub(0.5).div(0.5), x_off, atol=1e-6)
+    assert torch.allclose(torch_arrays[0:bs]["image"].unsqueeze(1).float().div(255).sub(0.5).div(0.5), x_off, atol=1e-6)
+    assert torch.equal(next(iter(DataLoader(with_tf, batch_size=bs)))["image"], x_off)
+    assert torch.equal(torch_png[0:bs]["label"].long(), y_off[:, 0])
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # both sides single-threaded, as in a DataLoader worker; shared cores are noisy
+    try:
+        t_off, n = timed(official_epoch, repeat=3)
+        t_png, _ = timed(batched(torch_png, False), repeat=3)
+        t_dl, _ = timed(ours_dataloader, repeat=3)
+        t_arr, _ = timed(batched(torch_arrays, True), repeat=3)
+    finally:
+        torch.set_num_threads(threads)
+    shutil.rmtree(cache, ignore_errors=True)
+    common = dict(benchmark="hf epoch", unit="images/s", baseline=n / t_off,
+                  baseline_name="medmnist 3.0.2 Dataset + DataLoader (ToTensor+Normalize)", data=data)
+    return [
+        Row(case=f"pneumoniamnist train ({n:,}): with_format('torch', uint8) batches of {bs} (PNG decoded each epoch)",
+            ours=n / t_png, notes=f"epoch {t_png:.2f}s vs {t_off:.2f}s", **common),
+        Row(case=f"pneumoniamnist train ({n:,}): with_transform(same torchvision transform) + DataLoader",
+            ours=n / t_dl, notes=f"epoch {t_dl:.2f}s vs {t_off:.2f}s", **common),
+        Row(case=f"pneumoniamnist train ({n:,}): decode_images() once, then with_format('torch', uint8) batches",
+            ours=n / t_arr, notes=f"epoch {t_arr:.2f}s vs {t_off:.2f}s; one-time decode {decode_s:.2f}s", **common),
+    ]
+
+
+def _epoch_3d_row(path: Path, data: str) -> Row:
+    import medmnist
+    import torch
+    from torch.utils.data import DataLoader
+
+    from medmnist_hub.hf_builders import load_medmnist
+
+    cache = tempfile.mkdtemp(prefix="bench-epoch3d-", dir=WORK_DIR)
+    ds = load_medmnist("vesselmnist3d_64", "train", npz_path=path, cache_dir=cache)
+    official = medmnist.VesselMNIST3D(split="train", root=str(path.parent), size=64, download=False)
+    bs = 32
+    torch_ds = ds.with_format("torch", columns=["image", "label"], dtype=torch.uint8)
+
+    def ours():
+        n = 0
+        for start in range(0, len(torch_ds), bs):
+            x = torch_ds[start : start + bs]["image"].unsqueeze(1).float().div_(255)
+            n += len(x)
+        return n
+
+    def baseline():
+        n = 0
+        for x, _ in DataLoader(official, batch_size=bs, shuffle=False, num_workers=0):
+            n += len(x)
+        return n
+
+    x_off, _ = next(iter(DataLoader(official, batch_size=bs)))
+    assert torch.allclose(torch_ds[0:bs]["image"].unsqueeze(1).float().div(255), x_off.float(), atol=1e-6)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        t_off, n = timed(baseline, repeat=2)
+        t_ours, _ = timed(ours, repeat=2)
+    finally:
+        torch.set_num_threads(threads)
+    shutil.rmtree(cache, ignore_errors=True)
+    return Row(
+        benchmark="hf epoch", case=f"vesselmnist3d_64 train ({n:,} volumes): with_format('torch', uint8) batches of {bs}",
+        ours=n / t_ours, baseline=n / t_off, unit="volumes/s",
+        baseline_name="medmnist 3.0.2 Dataset + DataLoader (its /255 float64)", data=data,
+        notes=f"epoch {t_ours:.2f}s vs {t_off:.2f}s; float32 in [0, 1] on both sides",
+    )
+
+
+def _array3d_row(path: Path, data: str) -> Row:
+    """Array3D vs nested lists: Parquet written by datasets, then one batched numpy epoch."""
+    import datasets
+
+    from medmnist_hub.npz_reader import NpzReader
+
+    with NpzReader(path) as r:
+        volumes = r.read("train_images", stop=192)  # nested lists take minutes for the whole split
+    shape = volumes.shape[1:]
+    out = {}
+    for name, feature in (
+        ("Array3D", datasets.Array3D(shape=shape, dtype="uint8")),
+        ("nested lists", datasets.List(datasets.List(datasets.List(datasets.Value("uint8"))))),
+    ):
+        work = Path(tempfile.mkdtemp(prefix="bench-3d-", dir=WORK_DIR))
+        ds = datasets.Dataset.from_dict({"image": list(volumes)}, features=datasets.Features({"image": feature}))
+        ds.to_parquet(str(work / "x.parquet"))
+        loaded = datasets.load_dataset("parquet", data_files=str(work / "x.parquet"), split="train",
+                                       cache_dir=str(work / "cache")).with_format("numpy", dtype=np.uint8)
+
+        def epoch(loaded=loaded):
+            for start in range(0, len(loaded), 32):
+                x = loaded[start : start + 32]["image"]
+            return x
+
+        seconds, last = timed(epoch, repeat=3 if name == "Array3D" else 1)
+        assert np.array_equal(np.asarray(last, dtype=np.uint8), volumes[(len(volumes) - 1) // 32 * 32:])
+        out[name] = (seconds, (work / "x.parquet").stat().st_size)
+        shutil.rmtree(work, ignore_errors=True)
+    (t_a, s_a), (t_n, s_n) = out["Array3D"], out["nested lists"]
+    n = len(volumes)
+    return Row(
+        benchmark="hf 3D feature", case=f"vesselmnist3d_64 first {n} train volumes: batched numpy read, Array3D vs nested lists",
+        ours=n / t_a, baseline=n / t_n, unit="volumes/s", baseline_name="List(List(List(uint8)))", data=data,
+        notes=f"{t_a:.3f}s vs {t_n:.2f}s; Parquet (datasets' defaults) {s_a / 2**20:.2f} vs {s_n / 2**20:.2f} MiB",
+    )
+
+
+def run() -> list[Row]:
+    import datasets
+
+    datasets.disable_progress_bars()
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    rows: list[Row] = []
+    pneumonia, p_data = _file("pneumoniamnist", {"train": 4708, "val": 524, "test": 624})
+    rows += _export_rows(pneumonia, "pneumoniamnist", p_data)
+    big = _file_224(int(2000 * SCALE), compressed=True, name=f"hf-224-{int(2000 * SCALE)}")
+    big_data = "real RetinaMNIST upsampled to 224 px (official layout, deflated)"
+    rows += _export_rows(big, "retinamnist_224", big_data)
+    rows.append(_builder_row(pneumonia, "pneumoniamnist", p_data))
+    rows += _memory_rows()
+    rows += _epoch_2d_rows(pneumonia, p_data)
+    vessel, v_data = _file("vesselmnist3d_64", {"train": 1335, "val": 191, "test": 382})
+    rows.append(_epoch_3d_row(vessel, v_data))
+    rows.append(_array3d_row(vessel, v_data))
+    return rows
+
+
+if __name__ == "__main__":
+    for r in run():
+        print(f"{r.case:<95} ours {r.ours:10.1f} {r.unit:<10} {r.baseline_name}: {r.baseline:10.1f}  "
+              f"ratio {r.ratio:5.2f}x  [{r.data}] {r.notes}")
