@@ -246,3 +246,21 @@ def test_cli_help_does_not_import_heavy_libraries():
     assert proc.stdout.strip() == "[]"
     proc = subprocess.run([sys.executable, "-m", "medmnist_hub", "export-hf", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "--num-proc" in proc.stdout and "--npz-dir" in proc.stdout
+
+
+def test_a_config_whose_files_vanished_is_dropped_from_the_card(synthetic_dir, tmp_path):
+    out = tmp_path / "repo"
+    export_hub_repo(out, ["breastmnist", "bloodmnist"], npz_dir=synthetic_dir, progress=False)
+    shutil.rmtree(out / "data" / "bloodmnist")
+    result = export_hub_repo(out, ["breastmnist"], npz_dir=synthetic_dir, progress=False)
+    assert result.dropped == ["bloodmnist"] and result.skipped == ["breastmnist"]
+    card = (out / "README.md").read_text()
+    assert "config_name: bloodmnist" not in card and "config_name: breastmnist" in card
+    assert not (out / "images" / "bloodmnist.png").exists()
+
+
+def test_cli_unknown_subset_is_a_clean_error(tmp_path, capsys):
+    from medmnist_hub.cli import main
+
+    assert main(["export-hf", str(tmp_path / "repo"), "--subsets", "nosuchmnist", "--no-progress"]) == 2
+    assert "unknown MedMNIST subset 'nosuchmnist'" in capsys.readouterr().err

@@ -57,9 +57,13 @@ def register(subparsers) -> None:
 
 
 def run_export_hf(args) -> int:
-    from .export import DEFAULT_MAX_SHARD_BYTES, export_hub_repo, select_configs
+    from ..catalog import UnknownConfigError
+    from .export import DEFAULT_MAX_SHARD_BYTES, ExportError, export_hub_repo, select_configs
 
-    configs = select_configs(args.subsets, args.sizes)
+    try:
+        configs = select_configs(args.subsets, args.sizes)
+    except UnknownConfigError as exc:
+        raise ExportError(str(exc)) from None
     result = export_hub_repo(
         args.out_dir,
         configs,
@@ -79,5 +83,7 @@ def run_export_hf(args) -> int:
         print(f"  wrote   {name}")
     for name in result.skipped:
         print(f"  skipped {name} (unchanged)")
+    for name in result.dropped:
+        print(f"  dropped {name} (its files are missing; export it again)")
     print(f"card: {os.path.join(args.out_dir, 'README.md')}")
     return 0

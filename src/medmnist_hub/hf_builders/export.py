@@ -76,6 +76,7 @@ class ExportResult:
     out_dir: Path
     written: list[str] = field(default_factory=list)  # configs converted in this run
     skipped: list[str] = field(default_factory=list)  # configs already up to date
+    dropped: list[str] = field(default_factory=list)  # configs whose files had gone missing
     images: int = 0  # images converted in this run
     manifest: dict = field(default_factory=dict)
 
@@ -278,6 +279,11 @@ def _up_to_date(out_dir: Path, entry: dict | None, identity: str | None, layout:
         return False
     if {k: entry["layout"].get(k) for k in layout} != layout:
         return False
+    return _files_present(out_dir, entry)
+
+
+def _files_present(out_dir: Path, entry: dict) -> bool:
+    """Every shard the manifest lists exists with its recorded size (a cheap integrity check)."""
     for split in entry["splits"].values():
         for f in split["files"]:
             p = out_dir / f["path"]
@@ -333,9 +339,6 @@ def export_hub_repo(
     those files as they are (layout-checked, not MD5-checked; the card flags them).
     Configs already in ``out_dir`` and not selected are kept; the card covers them all.
     """
-    from .card import write_card
-    from .montage import write_montages
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     configs = list(dict.fromkeys(configs)) if configs is not None else select_configs()
@@ -349,6 +352,22 @@ def export_hub_repo(
                 explicit[c] = candidate
     if num_proc < 1:
         raise ExportError(f"num_proc must be >= 1, got {num_proc}")
+
+    from filelock import FileLock
+
+    # Two exports into one folder would interleave their swaps: serialise them.  The lock
+    # lives beside the folder, not in it, so it is never uploaded with the repo.
+    with FileLock(str(out_dir.parent / f".{out_dir.name}.medmnist-export.lock")):
+        return _export_locked(out_dir, configs, explicit, source_dirs=source_dirs, num_proc=num_proc,
+                              max_shard_bytes=max_shard_bytes, row_group_bytes=row_group_bytes, repo_id=repo_id,
+                              force=force, offline=offline, progress=progress)
+
+
+def _export_locked(out_dir: Path, configs: list[str], explicit: dict[str, Path], *, source_dirs, num_proc: int,
+                   max_shard_bytes: int, row_group_bytes: int, repo_id: str | None, force: bool,
+                   offline: bool | None, progress: bool) -> ExportResult:
+    from .card import write_card
+    from .montage import write_montages
 
     manifest = read_manifest(out_dir)
     result = ExportResult(out_dir=out_dir)
@@ -389,6 +408,14 @@ def export_hub_repo(
             pool.shutdown()
         if staging_root.exists():
             shutil.rmtree(staging_root, ignore_errors=True)
+    for config in sorted(set(manifest["configs"]) - set(configs)):  # kept from earlier runs: still whole?
+        if not _files_present(out_dir, manifest["configs"][config]):
+            log.warning("%s: its Parquet files in %s are missing or changed; dropping it from the card "
+                        "(export it again to restore it)", config, out_dir / DATA_DIR / config)
+            del manifest["configs"][config]
+            result.dropped.append(config)
+    if not manifest["configs"]:
+        raise ExportError(f"{out_dir} holds no complete config")
     write_montages(out_dir, manifest, changed=set(result.written))
     write_manifest(out_dir, manifest)
     write_card(out_dir, manifest, repo_id=repo_id)
