@@ -205,3 +205,25 @@ def test_cli_build_reads_a_results_tree_with_the_paper_folder_once(tmp_path):
     # --no-paper leaves out every reference row, the built-in ones and those read from results/paper.
     data2 = json.loads((tmp_path / "s2" / "leaderboard.json").read_text())
     assert [r["model"]["id"] for r in data2["boards"]["2d"]] == ["lab/resnet18-28"] and data2["boards"]["3d"] == []
+
+
+def test_the_repository_results_folder_builds_a_consistent_board():
+    """Whatever results/ holds (the paper's rows now, the baselines when committed) is read and ranked faithfully."""
+    records = read_records(REPO / "results", schema_only=True)
+    assert records, "results/ holds no records"
+    for size in sorted({r["dataset"]["size"] for r in records if r["dataset"]["split"] == "test"}):
+        lb = build_leaderboard(records, size=size)
+        rows = {(g, r.model_id): r for g in ("2d", "3d") for r in lb.rows(g)}
+        for rec in records:
+            ds = rec["dataset"]
+            if ds["split"] != "test" or ds["size"] != size:
+                continue
+            group = "3d" if get_subset(ds["subset"]).is_3d else "2d"
+            score = rows[(group, rec["model"]["id"])].scores[ds["subset"]]
+            assert (score.auc, score.acc) == (rec["metrics"]["auc"], rec["metrics"]["acc"])
+        for (group, _), row in rows.items():
+            subsets = SUBSETS_2D if group == "2d" else SUBSETS_3D
+            if row.complete:
+                assert row.mean("auc") == pytest.approx(sum(row.scores[s].auc for s in subsets) / len(subsets))
+            else:
+                assert row.mean("auc") is None and row.rank is None
