@@ -115,7 +115,8 @@ def run(rounds: int = 7) -> list[Row]:
 
 if __name__ == "__main__":
     for r in run(int(os.environ.get("BENCH_ROUNDS", "7"))):
+        cpu = r.extra["cpu_ms"]
         print(
-            f"{r.case:<58} ours {r.ours:8.3f} {r.unit}  official {r.baseline:8.2f} {r.unit}  "
-            f"ratio {r.ratio:5.1f}x  {r.notes}"
+            f"{r.case:<58} wall: ours {r.ours:7.3f} ms, official {r.baseline:7.2f} ms ({r.ratio:5.1f}x) | "
+            f"CPU: ours {cpu['ours']:7.3f} ms, official {cpu['official']:7.2f} ms | {r.notes}"
         )
