@@ -293,7 +293,7 @@ def run() -> list[Row]:
     cases = [
         ("pneumoniamnist", *_file("pneumoniamnist", {"train": 4708, "val": 524, "test": 624})),
         ("vesselmnist3d_64", *_file("vesselmnist3d_64", {"train": 1335, "val": 191, "test": 382})),
-        ("retinamnist_224", *_file_224(int(1000 * SCALE))),
+        ("retinamnist_224", *_file_224(int(600 * SCALE))),
     ]
     for config, path, data, kwargs in cases:
         rows += _case_rows(config, path, data, kwargs)
