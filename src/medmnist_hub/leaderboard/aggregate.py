@@ -39,6 +39,8 @@ class Score:
     n_runs: int | None = None
     n_examples: int | None = None
     data_version: str | None = None
+    model_id: str | None = None  # the checkpoint behind this score (a method may have one per dataset)
+    url: str | None = None
 
 
 @dataclass
@@ -96,6 +98,8 @@ class Row:
                     "n_runs": sc.n_runs,
                     "n_examples": sc.n_examples,
                     "data_version": sc.data_version,
+                    "model_id": sc.model_id,
+                    "url": sc.url,
                 }
                 for s, sc in self.scores.items()
             },
@@ -168,13 +172,17 @@ def build_leaderboard(
 ) -> Leaderboard:
     """Aggregate records (any mix of models, splits and sizes) into the (split, size) board.
 
-    Records of other splits or sizes are ignored; a model id seen twice for the same
-    config and split is an error (as in :func:`read_records`).
+    A row is a ``model.method`` when records give one (per-dataset checkpoints of one
+    method), else a ``model.id``.  Records of other splits or sizes are ignored; two
+    results for the same row, config and split are an error, as are records of one row
+    that disagree on its name, family, protocol or reference flag.
     """
     if sort_by not in SORT_KEYS:
         raise ValueError(f"sort_by must be one of {SORT_KEYS}, got {sort_by!r}")
     seen: set[tuple[str, str, str]] = set()
+    entries: set[tuple[str, str, str]] = set()
     models: dict[str, dict] = {}
+    urls: dict[str, set] = {}
     per_model: dict[str, dict[str, Score]] = {}
     warnings: dict[str, list[str]] = {}
     for rec in records:
@@ -187,12 +195,15 @@ def build_leaderboard(
             continue
         if model["reference"] and not include_reference:
             continue
-        info = {k: model.get(k) for k in ("name", "family", "protocol", "url", "reference")}
-        if model["id"] in models and models[model["id"]] != info:
-            raise LeaderboardError(
-                f"model {model['id']!r} is described differently in two records: {models[model['id']]} vs {info}"
-            )
-        models[model["id"]] = info
+        row_id = model.get("method") or model["id"]
+        if (row_id, ds["config"], ds["split"]) in entries:
+            raise LeaderboardError(f"two results for {row_id!r} on config {ds['config']!r}, split {ds['split']!r}")
+        entries.add((row_id, ds["config"], ds["split"]))
+        info = {k: model.get(k) for k in ("name", "family", "protocol", "reference")}
+        if row_id in models and models[row_id] != info:
+            raise LeaderboardError(f"{row_id!r} is described differently in two records: {models[row_id]} vs {info}")
+        models[row_id] = info
+        urls.setdefault(row_id, set()).add(model.get("url"))
         score = Score(
             auc=float(m["auc"]),
             acc=float(m["acc"]),
@@ -201,11 +212,13 @@ def build_leaderboard(
             n_runs=m.get("n_runs"),
             n_examples=ds.get("n_examples"),
             data_version=ds.get("data_version"),
+            model_id=model["id"],
+            url=model.get("url"),
         )
-        per_model.setdefault(model["id"], {})[ds["subset"]] = score
+        per_model.setdefault(row_id, {})[ds["subset"]] = score
         official = SUBSETS[ds["subset"]].split_sizes[split]
         if ds.get("data_version") == CURRENT_DATA_VERSION and ds.get("n_examples") not in (None, official):
-            warnings.setdefault(model["id"], []).append(
+            warnings.setdefault(row_id, []).append(
                 f"{ds['config']}: evaluated on {ds['n_examples']} examples, the official {split} split has {official}"
             )
 
@@ -223,7 +236,7 @@ def build_leaderboard(
                     name=info["name"],
                     family=info["family"],
                     protocol=info["protocol"],
-                    url=info["url"],
+                    url=next(iter(urls[model_id])) if len(urls[model_id]) == 1 else None,
                     reference=bool(info["reference"]),
                     group=group,
                     scores=in_group,

