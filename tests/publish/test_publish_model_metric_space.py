@@ -208,3 +208,13 @@ def test_publish_metric_and_leaderboard_spaces(hub_server, run_cli, tmp_path):
     assert b"sdk: gradio" in files["README.md"]
     again = run_cli("publish", "leaderboard", "--repo-id", "testorg/leaderboard", "--records", str(results))
     assert "nothing to upload" in again.stdout
+
+
+def test_the_installed_metric_module_stages_as_a_gradio_space(tmp_path):
+    from medmnist_hub.publish.artifacts import default_metric_folder, stage_metric
+
+    folder, sdk = stage_metric(None, tmp_path / "staged")
+    assert sdk == "gradio"
+    names = {p.name for p in folder.iterdir()}
+    assert {"README.md", "app.py", "requirements.txt", "medmnist.py", "medmnist_scoring.py"} <= names
+    assert (folder / "medmnist.py").resolve() == (default_metric_folder() / "medmnist.py").resolve()
