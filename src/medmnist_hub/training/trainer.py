@@ -101,7 +101,7 @@ def training_arguments(spec: ModelSpec, run_dir: Path, seed: int, progress: bool
         eval_strategy="epoch",
         save_strategy="epoch",
         logging_strategy="epoch",
-        save_total_limit=1,
+        save_total_limit=2,  # the best and the latest (resume needs the latest)
         load_best_model_at_end=True,
         metric_for_best_model="auc",
         greater_is_better=True,
