@@ -60,7 +60,7 @@ for config, kwargs in CASES:
     # Beam options in the DownloadConfig are what `tfds build --beam_pipeline_options=...` passes.
     options = PipelineOptions(["--runner=DirectRunner", "--direct_num_workers=1"])
     builder.download_and_prepare(download_config=tfds.download.DownloadConfig(beam_options=options))
-    assert builder._beam is True
+    assert builder._use_beam is True
     path = kwargs.get("npz_path") or f"{kwargs['source_dirs'][0]}/{subset.file(size).filename}"
     sources = builder.as_data_source()
     counts = {}

@@ -131,6 +131,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         self._npz_path = None if npz_path is None else str(npz_path)
         self._offline = offline
         self._beam = beam
+        self._use_beam = bool(beam)
         self._beam_rows_per_shard = int(beam_rows_per_shard)
         super().__init__(file_format=file_format, **kwargs)
         if file_format is None and not self.is_prepared() and not _tensorflow_installed():
@@ -156,9 +157,11 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         )
 
     def _download_and_prepare(self, dl_manager, download_config):
-        # Remember whether the caller asked for Beam (runner/options) before splits are made.
-        if self._beam is None:
-            self._beam = bool(download_config.beam_runner or download_config.beam_options)
+        # Decide Beam or not for this build before the splits are made: the builder kwarg
+        # wins, else whether the caller gave Beam a runner or options.
+        self._use_beam = (
+            self._beam if self._beam is not None else bool(download_config.beam_runner or download_config.beam_options)
+        )
         return super()._download_and_prepare(dl_manager, download_config)
 
     def as_dataset(self, *args, **kwargs):
@@ -196,7 +199,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
     def _generate_examples(self, path: str, official_split: str, rows: int):
         subset, size = self.builder_config.subset, self.builder_config.size
-        if not self._beam:
+        if not self._use_beam:
             return examples_lib.iter_examples(path, subset, size, official_split)
         beam = tfds.core.lazy_imports.apache_beam
         shards = [(official_split, a, b) for a, b in examples_lib.shard_ranges(rows, self._beam_rows_per_shard)]
