@@ -93,31 +93,38 @@ def _floor(path: Path) -> tuple[float, int]:
     with NpzReader(path) as r:
         blocks = [r.read(f"{s}_images") for s in ("train", "val", "test")]
     n = sum(len(b) for b in blocks)
-    seconds, _ = timed(lambda: [encode_pngs(b) for b in blocks], repeat=2)
+    seconds, _ = timed(lambda: [encode_pngs(b) for b in blocks])
     return seconds, n
 
 
-def _export_rows(path: Path, config: str, data: str) -> list[Row]:
+def _export_rows(path: Path, config: str, data: str, rounds: int = 2) -> list[Row]:
+    """Floor and exports measured in alternation (best of ``rounds``): shared cores drift."""
     from medmnist_hub.hf_builders.export import export_hub_repo
 
-    floor_s, n = _floor(path)
-    floor = n / floor_s
-    rows = []
-    for num_proc in (1, 2):
-        def once(num_proc=num_proc):
-            out = Path(tempfile.mkdtemp(prefix="bench-export-", dir=WORK_DIR))
-            try:
-                export_hub_repo(out, [config], npz_paths={config: path}, num_proc=num_proc, progress=False)
-            finally:
-                shutil.rmtree(out)
+    def export(num_proc: int) -> float:
+        out = Path(tempfile.mkdtemp(prefix="bench-export-", dir=WORK_DIR))
+        try:
+            seconds, _ = timed(export_hub_repo, out, [config], npz_paths={config: path}, num_proc=num_proc,
+                               progress=False)
+        finally:
+            shutil.rmtree(out)
+        return seconds
 
-        seconds, _ = timed(once, repeat=2)
-        rows.append(Row(
-            benchmark="hf export", case=f"{config}: export-hf, num_proc={num_proc} ({n:,} images)",
-            ours=n / seconds, baseline=floor, unit="images/s", baseline_name="PNG-encode floor (1 process)",
-            data=data, notes=f"export {seconds:.2f}s vs encode-only {floor_s:.2f}s; includes read, Parquet, card, montage",
-        ))
-    return rows
+    best = {"floor": float("inf"), 1: float("inf"), 2: float("inf")}
+    n = 0
+    for _ in range(rounds):
+        floor_s, n = _floor(path)
+        best["floor"] = min(best["floor"], floor_s)
+        for num_proc in (1, 2):
+            best[num_proc] = min(best[num_proc], export(num_proc))
+    floor = n / best["floor"]
+    return [
+        Row(benchmark="hf export", case=f"{config}: export-hf, num_proc={num_proc} ({n:,} images)",
+            ours=n / best[num_proc], baseline=floor, unit="images/s", baseline_name="PNG-encode floor (1 process)",
+            data=data, notes=f"export {best[num_proc]:.2f}s vs encode-only {best['floor']:.2f}s; "
+            "includes read, Parquet, card, montage")
+        for num_proc in (1, 2)
+    ]
 
 
 def _builder_row(path: Path, config: str, data: str) -> Row:

@@ -121,6 +121,19 @@ def test_shards_and_row_groups_follow_the_layout(tmp_path):
     assert np.array_equal(np.stack([np.asarray(im) for im in ds["image"]]), official["train_images"])
 
 
+def test_small_encoding_blocks_are_regrouped_into_whole_row_groups(tmp_path, monkeypatch):
+    src = write_synthetic(tmp_path / "npz", "pathmnist", 64, {"train": 300, "val": 20, "test": 10}, seed=3)
+    kwargs = dict(npz_paths={"pathmnist_64": src}, max_shard_bytes=100 * 64 * 64 * 3,
+                  row_group_bytes=30 * 64 * 64 * 3, progress=False)
+    export_hub_repo(tmp_path / "one", ["pathmnist_64"], num_proc=1, **kwargs)
+    monkeypatch.setattr(export_mod, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(export_mod, "ENCODE_BLOCK_BYTES", 7 * 64 * 64 * 3)  # 7-row tasks for 64-row groups
+    export_hub_repo(tmp_path / "two", ["pathmnist_64"], num_proc=2, **kwargs)
+    assert _tree_digest(tmp_path / "one") == _tree_digest(tmp_path / "two")
+    first = pq.ParquetFile(tmp_path / "two" / "data" / "pathmnist_64" / "train-00000-of-00005.parquet").metadata
+    assert first.num_row_groups == 1 and first.row_group(0).num_rows == 64
+
+
 def test_default_layout_gives_hub_sized_row_groups_for_large_images():
     from medmnist_hub.catalog import get_subset
 

@@ -62,6 +62,8 @@ STAGING_DIR = ".medmnist-staging"
 DEFAULT_MAX_SHARD_BYTES = 500 * 1000 * 1000
 DEFAULT_ROW_GROUP_BYTES = 32 * 1024 * 1024
 MIN_ROW_GROUP_ROWS = 64
+#: Raw pixels per PNG-encoding task sent to a worker (a row group is re-assembled from several).
+ENCODE_BLOCK_BYTES = 8 * 1024 * 1024
 #: Worker processes start in ~0.5 s; below this much raw pixel data one process is faster.
 POOL_MIN_BYTES = 64 * 1024 * 1024
 MAX_ROW_GROUP_ROWS = 4096
@@ -168,6 +170,44 @@ class _Blocks:
             yield s, None, lab, fut.result()
 
 
+def _regroup(blocks: Iterable, group_rows: int) -> Iterator:
+    """Re-cut consecutive blocks into row groups of exactly ``group_rows`` rows (the last may be short)."""
+    pieces: list = []
+    held = 0
+    group_start = 0
+
+    def take(count: int):
+        nonlocal pieces, held, group_start
+        out_images, out_labels, out_pngs, got = [], [], [], 0
+        while got < count:
+            images, labels, pngs = pieces[0]
+            k = min(count - got, len(labels))
+            out_labels.append(labels[:k])
+            if images is not None:
+                out_images.append(images[:k])
+            if pngs is not None:
+                out_pngs.extend(pngs[:k])
+            if k == len(labels):
+                pieces.pop(0)
+            else:
+                pieces[0] = (None if images is None else images[k:], labels[k:], None if pngs is None else pngs[k:])
+            got += k
+        start = group_start
+        group_start += count
+        held -= count
+        images = None if not out_images else (out_images[0] if len(out_images) == 1 else np.concatenate(out_images))
+        labels = out_labels[0] if len(out_labels) == 1 else np.concatenate(out_labels)
+        return start, images, labels, (out_pngs or None)
+
+    for _start, images, labels, pngs in blocks:
+        pieces.append((images, labels, pngs))
+        held += len(labels)
+        while held >= group_rows:
+            yield take(group_rows)
+    if held:
+        yield take(held)
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -189,6 +229,7 @@ def _write_config(
     schema = features.arrow_schema
     options = _parquet_options(features, schema, subset.is_3d)
     group_rows, shard_rows = layout_for(subset, size, max_shard_bytes, row_group_bytes)
+    row_bytes = math.prod(subset.image_shape(size))
     splits: dict[str, dict] = {}
     total = 0
     with NpzReader(source.path) as reader:
@@ -202,7 +243,10 @@ def _write_config(
             num_bytes = 0
             bar = tqdm(total=n, desc=f"{config} {hf_name}", unit="img", disable=not progress, leave=False)
             try:
-                for start, images, labels, pngs in _Blocks(reader, official, group_rows, subset.is_3d, pool, 2 * num_proc):
+                # Encode in small blocks (bounded memory in flight), write whole row groups.
+                read_rows = group_rows if pool is None else max(1, min(group_rows, ENCODE_BLOCK_BYTES // row_bytes))
+                blocks = _Blocks(reader, official, read_rows, subset.is_3d, pool, num_proc + 1)
+                for start, images, labels, pngs in _regroup(blocks, group_rows):
                     shard = start // shard_rows
                     if shard not in writers:
                         for done in list(writers):  # shards are written one after the other
