@@ -85,21 +85,42 @@ def _file(config: str, rows: dict[str, int]) -> tuple[Path, str]:
 
 
 # -- export ----------------------------------------------------------------------------------
-def _floor(path: Path) -> tuple[float, int]:
-    """Seconds to PNG-encode every image of the file in one process (images already in memory)."""
-    from medmnist_hub.hf_builders.encoding import encode_pngs
+def _images(path: Path) -> list[np.ndarray]:
     from medmnist_hub.npz_reader import NpzReader
 
     with NpzReader(path) as r:
-        blocks = [r.read(f"{s}_images") for s in ("train", "val", "test")]
-    n = sum(len(b) for b in blocks)
+        return [r.read(f"{s}_images") for s in ("train", "val", "test")]
+
+
+def _floor(path: Path) -> tuple[float, int]:
+    """Seconds to PNG-encode every image of the file in one process (images already in memory)."""
+    from medmnist_hub.hf_builders.encoding import encode_pngs
+
+    blocks = _images(path)
     seconds, _ = timed(lambda: [encode_pngs(b) for b in blocks])
-    return seconds, n
+    return seconds, sum(len(b) for b in blocks)
+
+
+def _floor_parallel(path: Path, pool, block_rows: int) -> float:
+    """The same encoding spread over a warm 2-process pool: what the machine's cores allow right now."""
+    from medmnist_hub.hf_builders.encoding import encode_pngs
+
+    pieces = [b[i : i + block_rows] for b in _images(path) for i in range(0, len(b), block_rows)]
+    seconds, _ = timed(lambda: list(pool.map(encode_pngs, pieces)))
+    return seconds
 
 
 def _export_rows(path: Path, config: str, data: str, rounds: int = 2) -> list[Row]:
-    """Floor and exports measured in alternation (best of ``rounds``): shared cores drift."""
-    from medmnist_hub.hf_builders.export import export_hub_repo
+    """Floors and exports measured in alternation (best of ``rounds``): shared cores drift."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from medmnist_hub.catalog import parse_config_name
+    from medmnist_hub.hf_builders.encoding import encode_pngs
+    from medmnist_hub.hf_builders.export import ENCODE_BLOCK_BYTES, export_hub_repo
+
+    subset, size = parse_config_name(config)
+    block_rows = max(1, ENCODE_BLOCK_BYTES // int(np.prod(subset.image_shape(size))))
 
     def export(num_proc: int) -> float:
         out = Path(tempfile.mkdtemp(prefix="bench-export-", dir=WORK_DIR))
@@ -110,20 +131,34 @@ def _export_rows(path: Path, config: str, data: str, rounds: int = 2) -> list[Ro
             shutil.rmtree(out)
         return seconds
 
-    best = {"floor": float("inf"), 1: float("inf"), 2: float("inf")}
+    best = {"floor": float("inf"), "floor2": float("inf"), 1: float("inf"), 2: float("inf")}
     n = 0
-    for _ in range(rounds):
-        floor_s, n = _floor(path)
-        best["floor"] = min(best["floor"], floor_s)
-        for num_proc in (1, 2):
-            best[num_proc] = min(best[num_proc], export(num_proc))
-    floor = n / best["floor"]
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(encode_pngs, [np.zeros((1, 8, 8), np.uint8)] * 2))  # start the workers
+        for _ in range(rounds):
+            floor_s, n = _floor(path)
+            best["floor"] = min(best["floor"], floor_s)
+            best["floor2"] = min(best["floor2"], _floor_parallel(path, pool, block_rows))
+            for num_proc in (1, 2):
+                best[num_proc] = min(best[num_proc], export(num_proc))
+    from medmnist_hub.hf_builders.export import POOL_MIN_BYTES
+
+    common = dict(benchmark="hf export", unit="images/s", data=data)
+    note = "includes read, Parquet, card, montage"
+    if n * int(np.prod(subset.image_shape(size))) < POOL_MIN_BYTES:
+        note += "; below POOL_MIN_BYTES num_proc=2 starts no workers"
     return [
-        Row(benchmark="hf export", case=f"{config}: export-hf, num_proc={num_proc} ({n:,} images)",
-            ours=n / best[num_proc], baseline=floor, unit="images/s", baseline_name="PNG-encode floor (1 process)",
-            data=data, notes=f"export {best[num_proc]:.2f}s vs encode-only {best['floor']:.2f}s; "
-            "includes read, Parquet, card, montage")
-        for num_proc in (1, 2)
+        Row(case=f"{config}: export-hf, num_proc=1 ({n:,} images)", ours=n / best[1], baseline=n / best["floor"],
+            baseline_name="PNG-encode floor, 1 process", notes=f"export {best[1]:.2f}s vs encode-only {best['floor']:.2f}s; {note}",
+            **common),
+        Row(case=f"{config}: export-hf, num_proc=2 ({n:,} images)", ours=n / best[2], baseline=n / best["floor"],
+            baseline_name="PNG-encode floor, 1 process", notes=f"export {best[2]:.2f}s vs encode-only {best['floor']:.2f}s; {note}",
+            **common),
+        Row(case=f"{config}: export-hf, num_proc=2 ({n:,} images)", ours=n / best[2], baseline=n / best["floor2"],
+            baseline_name="PNG-encode floor, 2 processes",
+            notes=f"export {best[2]:.2f}s vs encode-only {best['floor2']:.2f}s on 2 warm workers "
+            f"(the cores' parallel ceiling during the run: {best['floor'] / best['floor2']:.2f}x one process)",
+            **common),
     ]
 
 

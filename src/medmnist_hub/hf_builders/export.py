@@ -141,10 +141,13 @@ def _parquet_options(features, schema, is_3d: bool) -> dict:
 
 
 class _Blocks:
-    """Read a split in row groups and PNG-encode them, in order, on ``pool`` when given."""
+    """Read a split in blocks of ``rows`` and PNG-encode them, in order, on ``pool`` when given.
 
-    def __init__(self, reader: NpzReader, official: str, rows_per_group: int, is_3d: bool, pool, depth: int):
-        self.reader, self.official, self.rows, self.is_3d = reader, official, rows_per_group, is_3d
+    At most ``depth`` blocks are in flight, so memory stays bounded whatever the file size.
+    """
+
+    def __init__(self, reader: NpzReader, official: str, rows: int, is_3d: bool, pool, depth: int):
+        self.reader, self.official, self.rows, self.is_3d = reader, official, rows, is_3d
         self.pool, self.depth = pool, depth
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray | None, np.ndarray, list[bytes] | None]]:
