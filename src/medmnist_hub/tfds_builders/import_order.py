@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import ctypes
 import importlib.abc
-import importlib.util
+import importlib.machinery
 import logging
 import os
 import sys
@@ -74,6 +74,7 @@ class PreloadReport:
     already_loaded: list[str] = field(default_factory=list)  # loaded before (harmless)
     blocked: list[str] = field(default_factory=list)  # packages blocked: TF came first
     not_installed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # present but not loadable (broken install)
     disabled: bool = False
 
 
@@ -96,8 +97,8 @@ def tensorflow_is_loaded() -> bool:
 
 def _library_path(package: str, relative: str) -> Path | None:
     """Where ``package``'s native library is, without importing the package."""
-    try:
-        spec = importlib.util.find_spec(package)
+    try:  # sys.path lookup only: neither imports the package nor meets our own blocker
+        spec = importlib.machinery.PathFinder.find_spec(package)
     except (ImportError, ValueError):
         return None
     if spec is None or not spec.submodule_search_locations:
@@ -174,6 +175,11 @@ def preload_before_tensorflow() -> PreloadReport:
             )
             continue
         # RTLD_NOW: every relocation is bound now, against the library's own LLVM.
-        _handles[str(path.resolve())] = ctypes.CDLL(str(path), mode=os.RTLD_NOW | os.RTLD_LOCAL)
+        try:
+            _handles[str(path.resolve())] = ctypes.CDLL(str(path), mode=os.RTLD_NOW | os.RTLD_LOCAL)
+        except OSError as exc:  # a broken triton install: importing it would fail anyway
+            log.warning("could not preload %s (%s); importing %s after TensorFlow may crash", path, exc, package)
+            report.failed.append(str(path))
+            continue
         report.preloaded.append(str(path))
     return report
