@@ -47,8 +47,13 @@ def test_uint8_gotcha_is_real_and_dtype_fixes_it(tmp_path):
     assert x.dtype == np.uint8 and np.array_equal(x, official_arrays(path)["test_images"])
     import torch
 
-    t = ds.with_format("torch", dtype=torch.uint8)[:4]["image"]
-    assert t.dtype == torch.uint8 and tuple(t.shape) == (4, 28, 28, 28)
+    t = ds.with_format("torch", dtype=torch.uint8)[:4]
+    assert t["image"].dtype == torch.uint8 and tuple(t["image"].shape) == (4, 28, 28, 28)
+    assert t["label"].dtype == torch.uint8  # dtype= reaches the labels too (documented: .long() them)
+    # PNG images need no dtype: PIL hands out uint8, labels stay int64
+    flat = load_medmnist("breastmnist", "test", source_dirs=[SHARED_DATA], cache_dir=tmp_path).with_format("torch")[:4]
+    assert flat["image"].dtype == torch.uint8 and tuple(flat["image"].shape) == (4, 1, 28, 28)
+    assert flat["label"].dtype == torch.int64
 
 
 def test_npz_path_uses_that_file_and_keys_the_cache_by_content(tmp_path):

@@ -252,11 +252,13 @@ vol = load_dataset("{repo}", "{example_3d}", split="train")   # 3D volumes
 stream = load_dataset("{repo}", "{default}", split="train", streaming=True)   # no full download
 ```
 
-Numpy and PyTorch formatting turn `uint8` pixels into `int64` unless you ask for a dtype:
+2D images come out of numpy/PyTorch formatting as `uint8`; the 3D volumes are arrays, which
+formatting turns into `int64` (8x the memory) unless you ask for a dtype (it then applies to the
+labels too: cast them back with `.long()` before a loss):
 
 ```python
 import numpy as np
-x = ds["train"].with_format("numpy", dtype=np.uint8)[:64]["image"]      # uint8 (64, H, W[, 3])
+x = ds["train"].with_format("numpy")[:64]["image"]                      # uint8 (64, H, W[, 3])
 v = vol.with_format("numpy", dtype=np.uint8)[:8]["image"]               # uint8 (8, D, H, W)
 ```
 
@@ -265,11 +267,12 @@ PyTorch:
 ```python
 import torch
 from torch.utils.data import DataLoader
-train = ds["train"].with_format("torch", dtype=torch.uint8)   # image: uint8 tensor (C, H, W)
+train = ds["train"].with_format("torch")   # image: uint8 tensor (C, H, W); label: int64
 loader = DataLoader(train, batch_size=128, shuffle=True)
 for batch in loader:
     x = batch["image"].float() / 255        # (B, C, H, W)
     y = batch["label"]
+volumes = vol.with_format("torch", dtype=torch.uint8)   # 3D: uint8 (D, H, W); labels: .long()
 ```
 
 TensorFlow and JAX:
