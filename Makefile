@@ -1,11 +1,19 @@
 # Two entry points (see README): `make demo` runs the main job, `make test` the whole suite.
-# Both create .venv on first use with the versions pinned in constraints.txt.
+# Both create what they need on first use: .venv with the versions pinned in constraints.txt,
+# and for the tests three side environments whose pins clash with .venv's:
+#   .venv-olah         olah, the local Hugging Face Hub mirror (pins psutil)
+#   .venv-beam         apache-beam for the TFDS Beam test (needs pillow<13, protobuf<7, pyarrow<26)
+#   .venv-leaderboard  gradio + playwright for the leaderboard Space test (gradio needs pillow<13)
+# plus Debian's chromium for that browser test.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+BEAM_VENV ?= .venv-beam
+LB_VENV ?= .venv-leaderboard
 SHARED_DATA ?= ../shared/data/medmnist
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench baselines lint clean
+.PHONY: demo test test-env bench baselines lint clean beam-venv leaderboard-venv hub-mirror chromium
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,10 +21,33 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e ".[all,dev]"
 	touch $@
 
+$(BEAM_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BEAM_VENV)
+	$(BEAM_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BEAM_VENV)/bin/python -m pip install -q -e ".[tfds]" "tensorflow-datasets==4.9.10" "apache-beam==2.77.0"
+	touch $@
+
+$(LB_VENV)/.installed:
+	$(PYTHON) -m venv $(LB_VENV)
+	$(LB_VENV)/bin/python -m pip install -q --upgrade pip
+	$(LB_VENV)/bin/python -m pip install -q "gradio==6.31.0" "playwright==1.65.2" "pyyaml>=6"
+	touch $@
+
+beam-venv: $(BEAM_VENV)/.installed
+leaderboard-venv: $(LB_VENV)/.installed
+
+hub-mirror:
+	bash scripts/setup_hub_mirror.sh
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+test-env: $(VENV)/.installed $(BEAM_VENV)/.installed $(LB_VENV)/.installed hub-mirror chromium
+
 demo: $(VENV)/.installed
 	SHARED_DATA=$(SHARED_DATA) PATH="$(abspath $(VENV))/bin:$$PATH" bash scripts/demo.sh
 
-test: $(VENV)/.installed
+test: test-env
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.installed
@@ -29,4 +60,4 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check src tests bench
 
 clean:
-	rm -rf $(VENV) out
+	rm -rf $(VENV) $(BEAM_VENV) $(LB_VENV) .venv-olah out

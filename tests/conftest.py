@@ -26,6 +26,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 for d in ("home", "hf", "xdg-cache"):
     (_SESSION_HOME / d).mkdir(parents=True, exist_ok=True)
 
+# TensorFlow loaded before triton's libtriton.so makes a later torch/timm import segfault (both
+# export an LLVM); loading libtriton first, privately, makes any order safe (docs: TFDS section).
+try:
+    from medmnist_hub.tfds_builders.import_order import preload_before_tensorflow  # noqa: E402
+except ImportError:  # core-only install
+    pass
+else:
+    preload_before_tensorflow()
+
 import pytest  # noqa: E402
 from support.real_data import REAL_CONFIGS, SHARED_DATA, real_file_or_skip  # noqa: E402,F401
 
