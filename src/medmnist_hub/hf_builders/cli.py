@@ -44,7 +44,8 @@ def register(subparsers) -> None:
                    help="folder holding official .npz files, searched first (repeatable; MEDMNIST_DIR works too)")
     p.add_argument("--npz-dir", metavar="DIR", default=None,
                    help="use <config>.npz from DIR as it is: layout-checked but not MD5-checked "
-                        "(synthetic test files; the card flags such configs)")
+                        "(synthetic test files; the card flags such configs); configs without a file "
+                        "there are fetched as usual")
     p.add_argument("--offline", action="store_true", default=None,
                    help="never download (also: MEDMNIST_HUB_OFFLINE=1 or HF_HUB_OFFLINE=1)")
     p.add_argument("--max-shard-size", type=parse_bytes, default=None, metavar="SIZE",
