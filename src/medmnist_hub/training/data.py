@@ -36,23 +36,16 @@ class SplitTensors:
         return (lab if lab.ndim == 2 else lab[:, None]).astype(np.uint8)
 
 
-def multi_hot(label_lists: Sequence[Sequence[int]], num_labels: int) -> np.ndarray:
-    """ChestMNIST's list-of-positive-ids column -> the official (N, 14) uint8 matrix."""
-    out = np.zeros((len(label_lists), num_labels), dtype=np.uint8)
-    for row, ids in enumerate(label_lists):
-        out[row, list(ids)] = 1
-    return out
-
-
 def dataset_to_tensors(ds, spec: ModelSpec) -> SplitTensors:
     """Decode a builder split (columns ``image``, ``label``, ``id``) into tensors."""
     images = ds.with_format("numpy", columns=["image"], dtype=np.uint8)["image"]
     images = np.stack(images) if isinstance(images, list) else np.asarray(images, dtype=np.uint8)
-    labels = ds["label"]
     if spec.subset.is_multilabel:
-        label_tensor = torch.from_numpy(multi_hot(labels, spec.subset.num_classes).astype(np.float32))
+        from ..hf_builders import multi_hot
+
+        label_tensor = torch.from_numpy(multi_hot(ds).astype(np.float32))
     else:
-        label_tensor = torch.as_tensor(np.asarray(labels, dtype=np.int64))
+        label_tensor = torch.as_tensor(np.asarray(ds["label"], dtype=np.int64))
     return SplitTensors(torch.from_numpy(np.ascontiguousarray(images)), label_tensor, list(ds["id"]))
 
 
