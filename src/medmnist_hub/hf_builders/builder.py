@@ -28,6 +28,7 @@ import datasets
 
 from .. import __version__
 from ..catalog import HOMEPAGE, SPLITS, Subset, bibtex, iter_files, parse_config_name
+from ..errors import MedMNISTHubError
 from ..npz_reader import NpzReader
 from .features import HF_SPLIT_NAMES, example_id, features_for, hf_split, label_values
 from .source import fingerprint, resolve_source
@@ -208,7 +209,14 @@ def load_medmnist(
     if npz_path is not None:
         kwargs["npz_path"] = str(npz_path)
     builder = MedMNIST(config_name=config, cache_dir=None if cache_dir is None else str(cache_dir), **kwargs)
-    builder.download_and_prepare(num_proc=num_proc)
+    try:
+        builder.download_and_prepare(num_proc=num_proc)
+    except datasets.exceptions.DatasetGenerationError as exc:
+        # datasets wraps errors raised while generating; ours already say which file, key and
+        # row are at fault, so surface them instead of the generic wrapper.
+        if isinstance(exc.__cause__, MedMNISTHubError):
+            raise exc.__cause__ from None
+        raise
     if split is not None and ("[" not in split and "+" not in split):
         split = hf_split(split)
     return builder.as_dataset(split=split)
