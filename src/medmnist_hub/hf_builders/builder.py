@@ -29,8 +29,9 @@ import datasets
 from .. import __version__
 from ..catalog import HOMEPAGE, SPLITS, Subset, bibtex, iter_files, parse_config_name
 from ..errors import MedMNISTHubError
+from ..examples import example_id, label_values
 from ..npz_reader import NpzReader
-from .features import HF_SPLIT_NAMES, example_id, features_for, hf_split, label_values
+from .features import HF_SPLIT_NAMES, features_for, hf_split
 from .source import fingerprint, resolve_source
 
 #: Version of the builder's output format (bumped when features or encoding change).
@@ -49,6 +50,7 @@ def _code_hash() -> str:
     pkg = resources.files(__package__)
     for name in ("builder.py", "features.py", "encoding.py", "source.py"):
         h.update(pkg.joinpath(name).read_bytes())
+    h.update(resources.files("medmnist_hub").joinpath("examples.py").read_bytes())  # ids, labels, PNG encoder
     return h.hexdigest()[:16]
 
 

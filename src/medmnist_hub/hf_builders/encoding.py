@@ -7,23 +7,17 @@ same bytes: PNGs are encoded exactly as ``datasets.Image`` encodes a numpy array
 checks against the builder's own output.
 
 PNG encoding is the only expensive step; :func:`encode_pngs` needs only numpy and
-PIL so that worker processes start fast.
+PIL so that worker processes start fast.  The PNG encoder and the id format are the
+ones of :mod:`medmnist_hub.examples`, shared with the builders.
 """
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
+from ..examples import encode_png, example_id
 
-def encode_png(image: np.ndarray) -> bytes:
-    """One uint8 image, (H, W) -> PNG mode L, (H, W, 3) -> PNG mode RGB."""
-    import PIL.Image
-
-    buf = io.BytesIO()
-    PIL.Image.fromarray(image).save(buf, format="PNG")
-    return buf.getvalue()
+__all__ = ["encode_png", "encode_pngs", "id_column", "image_column", "label_column", "record_batch"]
 
 
 def encode_pngs(images: np.ndarray) -> list[bytes]:
@@ -63,7 +57,7 @@ def label_column(labels: np.ndarray, multilabel: bool):
 def id_column(official_split: str, start: int, n: int):
     import pyarrow as pa
 
-    return pa.array([f"{official_split}-{i:06d}" for i in range(start, start + n)], type=pa.string())
+    return pa.array([example_id(official_split, i) for i in range(start, start + n)], type=pa.string())
 
 
 def record_batch(schema, official_split: str, start: int, images: np.ndarray, labels: np.ndarray,

@@ -110,6 +110,7 @@ def encoder_identity() -> str:
     pkg = resources.files(__package__)
     for name in ("encoding.py", "features.py", "export.py"):
         h.update(pkg.joinpath(name).read_bytes())
+    h.update(resources.files("medmnist_hub").joinpath("examples.py").read_bytes())  # ids, labels, PNG encoder
     return h.hexdigest()[:16]
 
 

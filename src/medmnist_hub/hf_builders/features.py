@@ -14,7 +14,11 @@ builder, the Parquet export and the dataset card cannot disagree:
   official (N, 14) uint8 matrix.
 * ``id``: the official position ``"{official split}-{index:06d}"`` (``train-000042``,
   ``val-000003``), so predictions can be aligned with the official order even after
-  shuffling or filtering.  The TFDS builder uses the same ids.
+  shuffling or filtering.
+
+The id, the label values and the multi-hot matrix are defined once, in
+:mod:`medmnist_hub.examples`, for this builder, the export and the TFDS builder alike;
+they are re-exported here under the names this package has always offered.
 """
 
 from __future__ import annotations
@@ -24,12 +28,15 @@ from collections.abc import Iterable, Sequence
 import datasets
 import numpy as np
 
+from .. import examples as _examples
 from ..catalog import Subset
+from ..examples import OFFICIAL_SPLIT_NAMES, example_id, label_values
+
+__all__ = ["HF_SPLIT_NAMES", "OFFICIAL_SPLIT_NAMES", "example_id", "features_for", "hf_split", "label_values",
+           "multi_hot"]
 
 #: Official split name -> Hugging Face split name.
-HF_SPLIT_NAMES: dict[str, str] = {"train": "train", "val": "validation", "test": "test"}
-#: Hugging Face split name -> official split name.
-OFFICIAL_SPLIT_NAMES: dict[str, str] = {v: k for k, v in HF_SPLIT_NAMES.items()}
+HF_SPLIT_NAMES: dict[str, str] = _examples.PUBLISHED_SPLIT_NAMES
 
 
 def features_for(subset: Subset, size: int) -> datasets.Features:
@@ -44,13 +51,6 @@ def features_for(subset: Subset, size: int) -> datasets.Features:
     return datasets.Features({"image": image, "label": label, "id": datasets.Value("string")})
 
 
-def example_id(official_split: str, index: int) -> str:
-    """Stable id of an example: its official split and its row in that split."""
-    if official_split not in HF_SPLIT_NAMES:
-        raise ValueError(f"unknown official split {official_split!r}; expected one of {list(HF_SPLIT_NAMES)}")
-    return f"{official_split}-{index:06d}"
-
-
 def hf_split(split: str) -> str:
     """Accept an HF split name or an official one (``val``) and return the HF name."""
     if split in OFFICIAL_SPLIT_NAMES:
@@ -58,13 +58,6 @@ def hf_split(split: str) -> str:
     if split in HF_SPLIT_NAMES:
         return HF_SPLIT_NAMES[split]
     raise ValueError(f"unknown split {split!r}; expected one of {list(OFFICIAL_SPLIT_NAMES)} (or 'val')")
-
-
-def label_values(subset: Subset, labels: np.ndarray) -> list:
-    """Official label rows -> the ``label`` column values (ints, or index lists for ChestMNIST)."""
-    if subset.is_multilabel:
-        return [np.flatnonzero(row).tolist() for row in labels]
-    return labels[:, 0].astype(np.int64).tolist()
 
 
 def multi_hot(labels: datasets.Dataset | Iterable[Sequence[int]], num_labels: int | None = None) -> np.ndarray:
@@ -95,8 +88,4 @@ def multi_hot(labels: datasets.Dataset | Iterable[Sequence[int]], num_labels: in
         return out
     if num_labels is None:
         raise ValueError("num_labels is required when labels is not a Dataset")
-    rows = list(labels)
-    out = np.zeros((len(rows), num_labels), dtype=np.uint8)
-    for i, row in enumerate(rows):
-        out[i, list(row)] = 1
-    return out
+    return _examples.multi_hot(labels, num_labels)

@@ -13,44 +13,44 @@ turns each row into the feature dict the builder declares:
 * ``id``: ``"{official split}-{row:06d}"``, shared with the HF builder; it is also the
   example key, so TFDS's key-hash shuffling can always be undone by sorting on it.
 
+The id, label values, PNG encoder and multi-hot matrix are the core's
+(:mod:`medmnist_hub.examples`), so both ecosystems build the same examples.
+
 Only numpy, PIL and the core reader are imported, so Beam workers start fast.
 """
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Iterator
 
 import numpy as np
 
-from ..catalog import SPLITS, Subset, get_subset
+from .. import examples as _examples
+from ..catalog import Subset, get_subset
 from ..errors import FormatError
+from ..examples import OFFICIAL_SPLIT_NAMES, encode_png, example_id, label_values
 from ..npz_reader import NpzReader
 
+__all__ = [
+    "CHUNK_ROWS",
+    "OFFICIAL_SPLIT_NAMES",
+    "TFDS_SPLIT_NAMES",
+    "check_labels",
+    "encode_png",
+    "example_id",
+    "examples_for_range",
+    "iter_examples",
+    "label_values",
+    "multi_hot",
+    "shard_ranges",
+]
+
 #: Official split name -> TFDS split name.
-TFDS_SPLIT_NAMES: dict[str, str] = {"train": "train", "val": "validation", "test": "test"}
-#: TFDS split name -> official split name.
-OFFICIAL_SPLIT_NAMES: dict[str, str] = {v: k for k, v in TFDS_SPLIT_NAMES.items()}
+TFDS_SPLIT_NAMES: dict[str, str] = _examples.PUBLISHED_SPLIT_NAMES
 
 #: Rows per chunk read from the file: bounds generation memory (~40 MB of 224x224x3).
 CHUNK_ROWS = 256
-
-
-def example_id(official_split: str, index: int) -> str:
-    """Stable id of an example: its official split and row, e.g. ``train-000042``."""
-    if official_split not in SPLITS:
-        raise ValueError(f"unknown official split {official_split!r}; expected one of {list(SPLITS)}")
-    return f"{official_split}-{index:06d}"
-
-
-def encode_png(image: np.ndarray) -> bytes:
-    """One uint8 image, (H, W) -> PNG mode L, (H, W, 3) -> PNG mode RGB."""
-    import PIL.Image
-
-    buf = io.BytesIO()
-    PIL.Image.fromarray(image).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def check_labels(path: os.PathLike | str, subset: Subset, key: str, labels: np.ndarray, first_row: int) -> None:
@@ -65,12 +65,6 @@ def check_labels(path: os.PathLike | str, subset: Subset, key: str, labels: np.n
             + ("labels are 0/1 per finding" if subset.is_multilabel else f"has classes 0..{subset.num_classes - 1}"),
             key=key,
         )
-
-
-def label_value(subset: Subset, row: np.ndarray) -> int | list[int]:
-    if subset.is_multilabel:
-        return np.flatnonzero(row).tolist()
-    return int(row[0])
 
 
 def iter_examples(
@@ -98,13 +92,13 @@ def iter_examples(
         for images in reader.iter_chunks(images_key, chunk_rows, start=start, stop=stop):
             labels = next(label_chunks)
             check_labels(path, sub, labels_key, labels, index)
-            for image, label in zip(images, labels):
+            for image, label in zip(images, label_values(sub, labels)):
                 key = example_id(official_split, index)
                 yield (
                     key,
                     {
                         "image": image if sub.is_3d else encode_png(image),
-                        "label": label_value(sub, label),
+                        "label": label,
                         "id": key,
                     },
                 )
@@ -134,8 +128,4 @@ def multi_hot(label_indices, num_labels: int = 14) -> np.ndarray:
     In a ``tf.data`` pipeline the same is
     ``tf.reduce_max(tf.one_hot(label, 14, dtype=tf.uint8), axis=0)`` per example.
     """
-    rows = list(label_indices)
-    out = np.zeros((len(rows), num_labels), dtype=np.uint8)
-    for i, row in enumerate(rows):
-        out[i, np.asarray(row, dtype=np.int64)] = 1
-    return out
+    return _examples.multi_hot(label_indices, num_labels)

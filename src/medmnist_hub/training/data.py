@@ -15,10 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..examples import PUBLISHED_SPLIT_NAMES
 from .protocol import ModelSpec
 from .transforms import to_pixel_values
 
-HF_SPLITS = {"train": "train", "val": "validation", "test": "test"}
+#: Official split name -> the builder's split name.
+HF_SPLITS = PUBLISHED_SPLIT_NAMES
 
 
 @dataclass

@@ -1,0 +1,77 @@
+"""The core definition of an example (id, label values, multi-hot, PNG), on the core install alone."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import numpy as np
+import PIL.Image
+import pytest
+
+from medmnist_hub.catalog import get_subset
+from medmnist_hub.examples import (
+    OFFICIAL_SPLIT_NAMES,
+    PUBLISHED_SPLIT_NAMES,
+    encode_png,
+    example_id,
+    label_values,
+    multi_hot,
+)
+from medmnist_hub.synthetic import synthetic_arrays
+
+
+def test_ids_name_the_official_split_and_row():
+    assert example_id("train", 42) == "train-000042"
+    assert example_id("val", 3) == "val-000003"
+    assert example_id("test", 123456) == "test-123456"
+    with pytest.raises(ValueError, match=r"unknown official split 'validation'; expected one of \['train', 'val', 'test'\]"):
+        example_id("validation", 0)
+
+
+def test_published_split_names_round_trip():
+    assert PUBLISHED_SPLIT_NAMES == {"train": "train", "val": "validation", "test": "test"}
+    assert {OFFICIAL_SPLIT_NAMES[v]: v for v in PUBLISHED_SPLIT_NAMES.values()} == PUBLISHED_SPLIT_NAMES
+
+
+def test_label_values_and_multi_hot_invert_each_other():
+    chest = get_subset("chestmnist")
+    labels = synthetic_arrays("chestmnist", 28, {"train": 40, "val": 1, "test": 1})["train_labels"]
+    values = label_values(chest, labels)
+    assert all(isinstance(v, list) and all(type(i) is int for i in v) for v in values)
+    assert np.array_equal(multi_hot(values, 14), labels)
+    assert multi_hot([], 14).shape == (0, 14)
+
+    blood = get_subset("bloodmnist")
+    rows = np.array([[0], [7], [3]], dtype=np.uint8)
+    assert label_values(blood, rows) == [0, 7, 3]
+    assert all(type(v) is int for v in label_values(blood, rows))
+
+
+@pytest.mark.parametrize("subset_key,mode", [("breastmnist", "L"), ("bloodmnist", "RGB")])
+def test_png_is_lossless_in_the_source_mode(subset_key, mode):
+    image = synthetic_arrays(subset_key, 28, {"train": 1, "val": 1, "test": 1})["train_images"][0]
+    decoded = PIL.Image.open(io.BytesIO(encode_png(image)))
+    assert decoded.mode == mode
+    assert np.array_equal(np.asarray(decoded), image)
+
+
+def test_core_module_needs_neither_datasets_nor_tfds():
+    code = (
+        "import sys, medmnist_hub.examples\n"
+        "bad = [m for m in ('datasets', 'tensorflow_datasets', 'tensorflow', 'torch', 'PIL') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_hf_names_are_the_core_definitions():
+    pytest.importorskip("datasets")
+    from medmnist_hub import examples, hf_builders
+    from medmnist_hub.hf_builders import encoding, features
+
+    assert hf_builders.example_id is examples.example_id
+    assert features.label_values is examples.label_values
+    assert encoding.encode_png is examples.encode_png
+    assert features.HF_SPLIT_NAMES is examples.PUBLISHED_SPLIT_NAMES
