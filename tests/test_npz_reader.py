@@ -203,3 +203,15 @@ def test_write_synthetic_has_official_member_order(tmp_path):
             "train_images.npy", "val_images.npy", "test_images.npy", "train_labels.npy", "val_labels.npy", "test_labels.npy"
         ]
         assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in zf.infolist())
+
+
+def test_label_block_check_counts_rows_from_the_block_start():
+    from medmnist_hub.catalog import get_subset
+    from medmnist_hub.validate import check_label_block
+
+    block = np.array([[0], [1], [2]], dtype=np.uint8)
+    with pytest.raises(
+        FormatError, match=r"^f\.npz \[train_labels\]: label 2 at row 1002, column 0 is out of range: expected in \[0, 1\]$"
+    ):
+        check_label_block("f.npz", get_subset("breastmnist"), "train_labels", block, 1000)
+    check_label_block("f.npz", get_subset("breastmnist"), "train_labels", block[:2], 1000)  # in range: no error

@@ -78,22 +78,34 @@ def check_layout(
             )
 
 
+def check_label_block(
+    path: os.PathLike | str, subset: Subset, key: str, block: np.ndarray, first_row: int
+) -> None:
+    """Check that every label of ``block`` (rows ``first_row...`` of ``key``) is in range for ``subset``.
+
+    The one label check: the file validator and the builders that stream labels block by
+    block all call it, so a bad file is reported with the same words (file, key, value,
+    row and column) whichever tool reads it.
+    """
+    limit = 2 if subset.is_multilabel else subset.num_classes
+    bad = np.argwhere(block >= limit)
+    if len(bad):
+        r, c = bad[0]
+        what = "0 or 1 (multi-hot)" if subset.is_multilabel else f"in [0, {subset.num_classes - 1}]"
+        raise FormatError(
+            path,
+            f"label {int(block[r, c])} at row {first_row + int(r)}, column {int(c)} is out of range: expected {what}",
+            key=key,
+        )
+
+
 def check_labels(reader: NpzReader, subset: Subset, split: str, chunk_rows: int = 65536) -> list[int]:
     """Stream a split's labels, check their range, return per-class (or per-label) counts."""
     key = f"{split}_labels"
     counts = np.zeros(subset.num_classes, dtype=np.int64)
     row = 0
-    limit = 2 if subset.is_multilabel else subset.num_classes
     for block in reader.iter_chunks(key, chunk_rows):
-        bad = np.argwhere(block >= limit)
-        if len(bad):
-            r, c = bad[0]
-            what = "0 or 1 (multi-hot)" if subset.is_multilabel else f"in [0, {subset.num_classes - 1}]"
-            raise FormatError(
-                reader.path,
-                f"label {int(block[r, c])} at row {row + int(r)}, column {int(c)} is out of range: expected {what}",
-                key=key,
-            )
+        check_label_block(reader.path, subset, key, block, row)
         if subset.is_multilabel:
             counts += block.sum(axis=0, dtype=np.int64)
         else:

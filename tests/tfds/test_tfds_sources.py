@@ -186,7 +186,7 @@ def test_impossible_label_names_the_row(isolated_cache, tmp_path):
             with zf.open(f"{key}.npy", "w") as f:
                 np.lib.format.write_array(f, value)
     with pytest.raises(
-        FormatError, match=r"\[train_labels\]: row 4 holds label value 7, but breastmnist has classes 0\.\.1"
+        FormatError, match=r"\[train_labels\]: label 7 at row 4, column 0 is out of range: expected in \[0, 1\]"
     ):
         _build(tmp_path / "data", npz_path=str(path))
     assert _nothing_prepared(tmp_path / "data")

@@ -14,7 +14,9 @@ turns each row into the feature dict the builder declares:
   example key, so TFDS's key-hash shuffling can always be undone by sorting on it.
 
 The id, label values, PNG encoder and multi-hot matrix are the core's
-(:mod:`medmnist_hub.examples`), so both ecosystems build the same examples.
+(:mod:`medmnist_hub.examples`), and labels are range-checked by the core's
+:func:`medmnist_hub.validate.check_label_block`, so both ecosystems build the same
+examples and report a bad file with the same words.
 
 Only numpy, PIL and the core reader are imported, so Beam workers start fast.
 """
@@ -27,16 +29,15 @@ from collections.abc import Iterator
 import numpy as np
 
 from .. import examples as _examples
-from ..catalog import Subset, get_subset
-from ..errors import FormatError
+from ..catalog import get_subset
 from ..examples import OFFICIAL_SPLIT_NAMES, encode_png, example_id, label_values
 from ..npz_reader import NpzReader
+from ..validate import check_label_block
 
 __all__ = [
     "CHUNK_ROWS",
     "OFFICIAL_SPLIT_NAMES",
     "TFDS_SPLIT_NAMES",
-    "check_labels",
     "encode_png",
     "example_id",
     "examples_for_range",
@@ -51,20 +52,6 @@ TFDS_SPLIT_NAMES: dict[str, str] = _examples.PUBLISHED_SPLIT_NAMES
 
 #: Rows per chunk read from the file: bounds generation memory (~40 MB of 224x224x3).
 CHUNK_ROWS = 256
-
-
-def check_labels(path: os.PathLike | str, subset: Subset, key: str, labels: np.ndarray, first_row: int) -> None:
-    """Every label must be a valid class (or 0/1 for multi-label); names the row at fault."""
-    limit = 2 if subset.is_multilabel else subset.num_classes
-    bad = np.argwhere(labels >= limit)
-    if len(bad):
-        row, col = (int(v) for v in bad[0])
-        raise FormatError(
-            path,
-            f"row {first_row + row} holds label value {int(labels[row, col])}, but {subset.key} "
-            + ("labels are 0/1 per finding" if subset.is_multilabel else f"has classes 0..{subset.num_classes - 1}"),
-            key=key,
-        )
 
 
 def iter_examples(
@@ -91,7 +78,7 @@ def iter_examples(
         index = start
         for images in reader.iter_chunks(images_key, chunk_rows, start=start, stop=stop):
             labels = next(label_chunks)
-            check_labels(path, sub, labels_key, labels, index)
+            check_label_block(path, sub, labels_key, labels, index)
             for image, label in zip(images, label_values(sub, labels)):
                 key = example_id(official_split, index)
                 yield (
