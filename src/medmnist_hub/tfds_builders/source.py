@@ -22,7 +22,6 @@ way TFDS's own download manager would.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -33,6 +32,7 @@ from ..acquisition import fetch
 from ..catalog import DataFile, Subset
 from ..download import md5sum
 from ..errors import ChecksumError, OfflineError
+from ..hashing import file_digest
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +60,6 @@ class ResolvedFile:
         }
 
 
-def sha256sum(path: os.PathLike | str, block: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(block), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def registered(file: DataFile, url_infos: Mapping | None):
     """The ``checksums.tsv`` entry (TFDS ``UrlInfo``) of ``file``, or None."""
     if not url_infos:
@@ -85,7 +77,7 @@ def verify_registered(path: Path, file: DataFile, url_infos: Mapping | None) -> 
         raise ChecksumError(
             f"{path} (size)", str(info.size), str(actual_size), "The checksums.tsv entry and the file disagree."
         )
-    actual = sha256sum(path)
+    actual = file_digest(path, "sha256")
     if actual != info.checksum:
         raise ChecksumError(
             f"{path} (SHA-256 registered in checksums.tsv)",
