@@ -159,9 +159,10 @@ def train(
         optimizers=paper_optimizer(model, spec, steps_per_epoch),
     )
     has_checkpoint = resume and any((run_dir / "checkpoints").glob("checkpoint-*"))
+    earlier_seconds = _earlier_train_seconds(run_dir) if has_checkpoint else 0.0
     t0 = time.perf_counter()
     train_output = trainer.train(resume_from_checkpoint=True if has_checkpoint else None)
-    train_seconds = time.perf_counter() - t0
+    train_seconds = earlier_seconds + time.perf_counter() - t0
     history = trainer.state.log_history
     best_epoch = _best_epoch(history, trainer.state.best_metric)
 
@@ -184,6 +185,14 @@ def train(
     )
     (run_dir / "metrics.json").write_text(json.dumps(asdict(result), indent=2, default=str) + "\n")
     return result
+
+
+def _earlier_train_seconds(run_dir: Path) -> float:
+    """Training time already spent by a completed earlier call on this run (resumed runs add to it)."""
+    try:
+        return float(json.loads((run_dir / "metrics.json").read_text())["train_seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0
 
 
 def _best_epoch(history: list[dict], best_metric: float | None) -> float | None:
