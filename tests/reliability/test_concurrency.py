@@ -12,7 +12,6 @@ import textwrap
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-
 from support.real_data import real_file_or_skip
 
 EXPORT = textwrap.dedent(

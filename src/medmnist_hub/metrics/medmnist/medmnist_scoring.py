@@ -155,6 +155,8 @@ def as_numeric_array(values, what: str, spec: MetricSpec) -> np.ndarray:
         array = np.asarray(values)
     except ValueError as exc:  # ragged nested lists
         raise _fail(spec, f"{what} must be a rectangular array; received rows of different lengths ({exc})") from None
+    if array.dtype == object and array.ndim == 0:  # None, a dict, a string wrapped as an object
+        raise _fail(spec, f"{what} must be an array of numbers; received {type(values).__name__}")
     if array.dtype == object:  # e.g. a list of per-example arrays, or a pandas object column
         try:
             array = np.stack([np.asarray(row, dtype=np.float64) for row in array]) if len(array) else array
