@@ -57,6 +57,7 @@ def _file_224(rows: int) -> tuple[Path, str, dict]:
     """``retinamnist_224`` layout: real 28 px RetinaMNIST images upsampled to 224 px (deflated like the official)."""
     import PIL.Image
 
+    from medmnist_hub.atomic import atomic_open
     from medmnist_hub.npz_reader import NpzReader
     from medmnist_hub.synthetic import synthetic_arrays
 
@@ -86,10 +87,8 @@ def _file_224(rows: int) -> tuple[Path, str, dict]:
     for offset, (split, n) in enumerate(splits.items()):
         arrays[f"{split}_images"], arrays[f"{split}_labels"] = take(n, offset * 7)
     order = [f"{s}_images" for s in splits] + [f"{s}_labels" for s in splits]
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
+    with atomic_open(path, "wb") as f:
         np.savez_compressed(f, **{k: arrays[k] for k in order})
-    os.replace(tmp, path)
     return path, data, {"npz_path": str(path)}
 
 

@@ -26,6 +26,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from .atomic import atomic_write_text
 from .catalog import OFFICIAL_URL_PREFIX, DataFile, get_subset
 from .download import download, md5sum
 from .errors import OfflineError
@@ -111,9 +112,7 @@ def _stamp(path: Path, md5: str) -> dict:
 def _write_marker(marker: Path, stamp: dict) -> None:
     try:
         marker.parent.mkdir(parents=True, exist_ok=True)
-        tmp = marker.with_name(marker.name + f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(stamp))
-        os.replace(tmp, marker)
+        atomic_write_text(marker, json.dumps(stamp))
     except OSError:  # a read-only cache only costs a re-hash next time
         pass
 

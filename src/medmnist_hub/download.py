@@ -27,6 +27,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from .atomic import atomic_write_text
 from .errors import ChecksumError, DownloadError
 from .hashing import file_digest
 
@@ -246,10 +247,8 @@ def _read_meta(path: Path) -> dict:
 
 
 def _write_meta(path: Path, meta: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
     try:
-        tmp.write_text(json.dumps(meta))
-        os.replace(tmp, path)
+        atomic_write_text(path, json.dumps(meta))
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise DownloadError(f"no space left on the device while writing {path}") from None

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import atomic_open
 from .catalog import SPLITS, Subset, get_subset
 
 #: Small default split sizes: every class appears in every split for all subsets.
@@ -76,10 +77,8 @@ def write_synthetic(
     path = Path(out_dir) / sub.file(size).filename
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = synthetic_arrays(sub, size, split_sizes, seed)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
+    with atomic_open(path, "wb") as f:
         np.savez_compressed(f, **{k: arrays[k] for k in _official_member_order()})
-    os.replace(tmp, path)
     return path
 
 
@@ -101,9 +100,8 @@ def write_npz_streaming(
     whose rows concatenate to ``shape``.  Memory use is one chunk.
     """
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
     mode = zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED
-    with zipfile.ZipFile(tmp, "w", compression=mode, allowZip64=True) as zf:
+    with atomic_open(path, "wb") as out, zipfile.ZipFile(out, "w", compression=mode, allowZip64=True) as zf:
         for key, (shape, make_chunks) in members.items():
             header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.uint8)), "fortran_order": False, "shape": tuple(shape)}
             with zf.open(f"{key}.npy", "w", force_zip64=True) as f:
@@ -115,7 +113,6 @@ def write_npz_streaming(
                     written += chunk.size
                 if written != math.prod(shape):
                     raise ValueError(f"{key}: chunks held {written} values, shape {shape} needs {math.prod(shape)}")
-    os.replace(tmp, path)
     return path
 
 

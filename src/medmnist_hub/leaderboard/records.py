@@ -35,11 +35,11 @@ import math
 import os
 import re
 import statistics
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..atomic import atomic_write_text
 from ..catalog import SPLITS, UnknownConfigError, get_subset, parse_config_name
 from ..errors import MedMNISTHubError
 
@@ -328,17 +328,7 @@ def write_record(record: Mapping, out_dir: str | os.PathLike) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / record_filename(record)
-    text = dumps_record(record)
-    if path.is_file() and path.read_text("utf-8") == text:
-        return path
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=out)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, dumps_record(record), only_if_changed=True)
     return path
 
 

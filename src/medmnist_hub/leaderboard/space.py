@@ -23,6 +23,7 @@ from .records import read_records, write_record
 GRADIO_VERSION = "6.31.0"
 
 VENDORED = {
+    "atomic.py": "atomic.py",  # records are written through it
     "catalog.py": "catalog.py",
     "errors.py": "errors.py",
     "data/subsets.json": "data/subsets.json",

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from ..atomic import atomic_write_text
 from ..leaderboard.hub_format import eval_result_entries, model_index_results
 
 log = logging.getLogger(__name__)
@@ -23,20 +23,6 @@ DEFAULT_FILENAME = "medmnist.yaml"
 
 def _as_list(records: Mapping | Iterable[Mapping]) -> list[Mapping]:
     return [records] if isinstance(records, Mapping) else list(records)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.is_file() and path.read_text("utf-8") == text:
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def merged_eval_results_yaml(
@@ -80,9 +66,11 @@ def write_eval_results(
     """
     path = Path(model_dir) / EVAL_RESULTS_DIR / filename
     existing = path.read_text("utf-8") if path.is_file() else None
-    _atomic_write(
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(
         path,
         merged_eval_results_yaml(records, dataset_repo_id=dataset_repo_id, existing=existing, source_url=source_url),
+        only_if_changed=True,
     )
     return path
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_open
 from ..catalog import SPLITS, parse_config_name
 from ..synthetic import synthetic_labels
 
@@ -63,14 +64,12 @@ def write_dummy_file(config: str, out_dir: os.PathLike | str = DUMMY_DIR) -> Pat
     path = Path(out_dir) / subset.file(size).filename
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = dummy_arrays(config)
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with atomic_open(path, "wb") as out, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for key in [f"{s}_images" for s in SPLITS] + [f"{s}_labels" for s in SPLITS]:
             info = zipfile.ZipInfo(f"{key}.npy", date_time=(2024, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             with zf.open(info, "w") as f:
                 np.lib.format.write_array(f, arrays[key], allow_pickle=False)
-    os.replace(tmp, path)
     return path
 
 
