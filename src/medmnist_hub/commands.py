@@ -6,8 +6,14 @@ import argparse
 import json
 
 
-def add_source_args(p: argparse.ArgumentParser) -> None:
-    """Options shared by every command that needs an official file."""
+def add_source_args(p: argparse.ArgumentParser, *, progress_help: str | None = "hide the download progress bar") -> None:
+    """Options shared by every command that needs an official file: ``--source-dir``, ``--offline``, ``--no-progress``.
+
+    ``args.source_dir`` (a list) and ``args.offline`` (True or None, so the environment
+    decides) go straight to :func:`medmnist_hub.acquisition.fetch`.  ``progress_help``
+    describes what ``--no-progress`` hides for this command; ``None`` leaves the option
+    out, for a command that shows no progress bar.
+    """
     p.add_argument(
         "--source-dir",
         action="append",
@@ -16,7 +22,8 @@ def add_source_args(p: argparse.ArgumentParser) -> None:
         help="folder holding official .npz files, searched first (repeatable; MEDMNIST_DIR works too)",
     )
     p.add_argument("--offline", action="store_true", default=None, help="never download (also: MEDMNIST_HUB_OFFLINE=1 or HF_HUB_OFFLINE=1)")
-    p.add_argument("--no-progress", action="store_true", help="hide the download progress bar")
+    if progress_help is not None:
+        p.add_argument("--no-progress", action="store_true", help=progress_help)
 
 
 def register(subparsers) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 
 def register(subparsers) -> None:
+    from ..commands import add_source_args
+
     p = subparsers.add_parser(
         "evaluate",
         help="score a timm/transformers classifier on MedMNIST test splits (records + .eval_results)",
@@ -46,8 +48,7 @@ def register(subparsers) -> None:
         "--limit", type=int, default=None, help="only the first N examples (a smoke test; flagged as partial)"
     )
     p.add_argument("--device", default="cpu")
-    p.add_argument("--source-dir", action="append", default=[], metavar="DIR", help="folder with official .npz files")
-    p.add_argument("--offline", action="store_true", default=None, help="never download data files")
+    add_source_args(p, progress_help=None)
     p.set_defaults(func=run_evaluate)
 
 

@@ -24,6 +24,8 @@ def parse_bytes(text: str) -> int:
 
 
 def register(subparsers) -> None:
+    from ..commands import add_source_args
+
     p = subparsers.add_parser(
         "export-hf",
         help="write a Hugging Face Hub dataset repo (Parquet shards, README card, montages)",
@@ -40,20 +42,16 @@ def register(subparsers) -> None:
                    help="image sizes to export (28 64 128 224); default: every size of each subset")
     p.add_argument("--num-proc", type=int, default=max(1, min(2, os.cpu_count() or 1)), metavar="N",
                    help="processes encoding PNGs (default: 2, or 1 on a single core)")
-    p.add_argument("--source-dir", action="append", default=[], metavar="DIR",
-                   help="folder holding official .npz files, searched first (repeatable; MEDMNIST_DIR works too)")
+    add_source_args(p, progress_help="hide progress bars")
     p.add_argument("--npz-dir", metavar="DIR", default=None,
                    help="use <config>.npz from DIR as it is: layout-checked but not MD5-checked "
                         "(synthetic test files; the card flags such configs); configs without a file "
                         "there are fetched as usual")
-    p.add_argument("--offline", action="store_true", default=None,
-                   help="never download (also: MEDMNIST_HUB_OFFLINE=1 or HF_HUB_OFFLINE=1)")
     p.add_argument("--max-shard-size", type=parse_bytes, default=None, metavar="SIZE",
                    help="raw pixel bytes per Parquet file (default 500MB; PNG files come out smaller)")
     p.add_argument("--repo-id", default=None, metavar="ORG/NAME",
                    help="repo id used in the card's usage examples (default: ORG/medmnist)")
     p.add_argument("--force", action="store_true", help="re-convert configs that are up to date")
-    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.set_defaults(func=run_export_hf)
 
 

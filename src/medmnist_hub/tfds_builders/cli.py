@@ -20,6 +20,8 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ..commands import add_source_args
+
     parser = argparse.ArgumentParser(
         prog="python -m medmnist_hub.tfds_builders",
         description="Prepare MedMNIST v3.0 configs for TensorFlow Datasets (medmnist/<config>). "
@@ -36,9 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("configs", nargs="+", metavar="CONFIG", help="config names, e.g. bloodmnist bloodmnist_64")
     b.add_argument("--data-dir", default=None, help="TFDS data_dir (default: TFDS_DATA_DIR or ~/tensorflow_datasets)")
-    b.add_argument(
-        "--source-dir", action="append", default=[], metavar="DIR", help="folder with official files (repeatable)"
-    )
+    add_source_args(b, progress_help=None)
     b.add_argument("--manual-dir", default=None, metavar="DIR", help="TFDS manual_dir holding <config>.npz files")
     b.add_argument("--npz-path", default=None, metavar="FILE", help="build the (single) config from this file")
     b.add_argument(
@@ -48,7 +48,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="tfrecord for tfds.load (needs TensorFlow), array_record for tfds.data_source "
         "(default: tfrecord when TensorFlow is installed, else array_record)",
     )
-    b.add_argument("--offline", action="store_true", default=None, help="never download")
     b.add_argument(
         "--beam-workers",
         type=int,
