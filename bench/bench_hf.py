@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import WORK_DIR, Row, peak_rss_of, real_or_none, timed
+from .common import WORK_DIR, Row, peak_rss_of, real_or_none, retina_28_train, timed, upsample_224
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 
@@ -40,23 +40,14 @@ SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 # -- data ----------------------------------------------------------------------------------
 def _file_224(rows: int, compressed: bool, name: str) -> Path:
     """A ``retinamnist_224``-layout file of ``rows`` training images upsampled from real 28 px ones."""
-    import PIL.Image
-
-    from medmnist_hub.npz_reader import NpzReader
-    from medmnist_hub.synthetic import synthetic_arrays, write_npz_streaming
+    from medmnist_hub.synthetic import write_npz_streaming
 
     path = WORK_DIR / name / "retinamnist_224.npz"
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    real = real_or_none("retinamnist")
-    if real is not None:
-        with NpzReader(real) as r:
-            small, labels = r.read("train_images"), r.read("train_labels")
-    else:
-        arrays = synthetic_arrays("retinamnist", 28, {"train": 512, "val": 1, "test": 1})
-        small, labels = arrays["train_images"], arrays["train_labels"]
-    big = np.stack([np.asarray(PIL.Image.fromarray(x).resize((224, 224), PIL.Image.Resampling.BILINEAR)) for x in small])
+    small, labels, _real = retina_28_train()
+    big = upsample_224(small)
 
     def chunks(n, source, block=256):
         for start in range(0, n, block):

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import WORK_DIR, Row, peak_rss_of, real_or_none
+from .common import WORK_DIR, Row, peak_rss_of, real_or_none, retina_28_train, upsample_224
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 BATCH = 256
@@ -55,32 +55,20 @@ def _file(config: str, split_sizes: dict[str, int]) -> tuple[Path, str, dict]:
 
 def _file_224(rows: int) -> tuple[Path, str, dict]:
     """``retinamnist_224`` layout: real 28 px RetinaMNIST images upsampled to 224 px (deflated like the official)."""
-    import PIL.Image
-
     from medmnist_hub.atomic import atomic_open
-    from medmnist_hub.npz_reader import NpzReader
-    from medmnist_hub.synthetic import synthetic_arrays
 
     path = WORK_DIR / f"tfds-224-{rows}" / "retinamnist_224.npz"
     data = "real RetinaMNIST upsampled to 224 px (official layout)"
     if path.exists():
         return path, data, {"npz_path": str(path)}
     path.parent.mkdir(parents=True, exist_ok=True)
-    real = real_or_none("retinamnist")
-    if real is not None:
-        with NpzReader(real) as r:
-            small, labels = r.read("train_images"), r.read("train_labels")
-    else:
+    small, labels, real = retina_28_train()
+    if not real:
         data = "synthetic upsampled to 224 px (official layout)"
-        arrays = synthetic_arrays("retinamnist", 28, {"train": 512, "val": 1, "test": 1})
-        small, labels = arrays["train_images"], arrays["train_labels"]
 
     def take(n: int, offset: int) -> tuple[np.ndarray, np.ndarray]:
         idx = (np.arange(n) + offset) % len(small)
-        big = np.stack(
-            [np.asarray(PIL.Image.fromarray(small[i]).resize((224, 224), PIL.Image.Resampling.BILINEAR)) for i in idx]
-        )
-        return big, labels[idx]
+        return upsample_224(small[idx]), labels[idx]
 
     splits = {"train": rows, "val": max(1, rows // 10), "test": max(1, rows // 5)}
     arrays = {}
