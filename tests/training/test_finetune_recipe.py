@@ -12,9 +12,9 @@ import subprocess
 import sys
 
 import pytest
+from support.real_data import REPO_ROOT
 
 from medmnist_hub.synthetic import write_synthetic
-from support.real_data import REPO_ROOT
 
 pytest.importorskip("timm")
 
