@@ -56,6 +56,10 @@ _METRIC_KEYS = {"auc", "acc", "auc_std", "acc_std", "n_runs"}
 _RUN_KEYS = {"seed", "auc", "acc", "extra"}
 
 
+class RecordsNotFoundError(MedMNISTHubError, FileNotFoundError):
+    """A records path that does not exist (the CLI reports it in one line)."""
+
+
 class RecordError(MedMNISTHubError, ValueError):
     """A result record is malformed; the message names the file and the field."""
 
@@ -355,7 +359,7 @@ def iter_record_files(path_or_dir: str | os.PathLike) -> list[Path]:
     if p.is_file():
         return [p]
     if not p.is_dir():
-        raise FileNotFoundError(f"no result records at {p}: not a file or folder")
+        raise RecordsNotFoundError(f"no result records at {p}: not a file or folder")
     files = []
     for f in sorted(p.rglob("*.json")):
         rel = f.relative_to(p)
