@@ -20,6 +20,8 @@ from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
 
+from .errors import MedMNISTHubError
+
 #: Official split names, in the order the files store them.
 SPLITS: tuple[str, ...] = ("train", "val", "test")
 
@@ -48,7 +50,7 @@ _LICENSES = {
 MEDMNIST_CITATION_KEYS: tuple[str, ...] = ("yang2023medmnistv2", "yang2021medmnistv1")
 
 
-class UnknownConfigError(KeyError):
+class UnknownConfigError(MedMNISTHubError, KeyError):
     """A subset or config name that is not part of MedMNIST v3.0."""
 
     def __str__(self) -> str:  # KeyError would quote the message; keep it readable

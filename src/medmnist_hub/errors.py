@@ -34,3 +34,7 @@ class DownloadError(MedMNISTHubError):
 
 class OfflineError(MedMNISTHubError):
     """The file is not available locally and the network may not be used."""
+
+
+class ConfigError(MedMNISTHubError, ValueError):
+    """An option or combination of options that cannot work (unknown model, bad size, ...)."""

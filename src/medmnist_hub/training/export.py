@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from ..atomic import atomic_write_text
 from .protocol import ModelSpec
 
 
@@ -44,7 +45,7 @@ def export_timm_checkpoint(timm_model: torch.nn.Module, spec: ModelSpec, out_dir
     if spec.subset.is_multilabel:
         # transformers picks BCE (sigmoid) for this checkpoint when fine-tuned further.
         config["problem_type"] = "multi_label_classification"
-    config_path.write_text(json.dumps(config, indent=2) + "\n")
+    atomic_write_text(config_path, json.dumps(config, indent=2) + "\n")
     for stray in ("pytorch_model.bin",):  # never ship a pickle-based weight file
         (out / stray).unlink(missing_ok=True)
     return out

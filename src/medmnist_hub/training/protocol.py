@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..catalog import Subset, get_subset
+from ..errors import ConfigError
 
 ARCHITECTURES = {"resnet18": "ResNet-18", "resnet50": "ResNet-50"}
 PROTOCOLS = ("28", "224")
@@ -115,17 +116,17 @@ def model_spec(
     """
     sub = get_subset(subset)
     if architecture not in ARCHITECTURES:
-        raise ValueError(f"unknown model {architecture!r}; choose one of {sorted(ARCHITECTURES)}")
+        raise ConfigError(f"unknown model {architecture!r}; choose one of {sorted(ARCHITECTURES)}")
     if protocol not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {protocol!r}; choose '28' or '224'")
+        raise ConfigError(f"unknown protocol {protocol!r}; choose '28' or '224'")
     sub.file(size)  # validates the size for this subset
     label = f"plus{size}" if size != 28 else protocol
     default_input = default_input_size(protocol, size)
     if sub.is_3d and protocol == "224":
-        raise ValueError("the 224 protocol is 2D only; 3D subsets use 28 (or --size 64)")
+        raise ConfigError("the 224 protocol is 2D only; 3D subsets use 28 (or --size 64)")
     net_input = input_size or default_input
     if net_input % size:
-        raise ValueError(f"input size {net_input} must be a multiple of the data size {size} (nearest upsampling)")
+        raise ConfigError(f"input size {net_input} must be a multiple of the data size {size} (nearest upsampling)")
     if sub.is_3d:
         in_chans = size  # depth as channels
         scale = 2.0 if sub.key in RANDOM_INTENSITY_SUBSETS else 1.0

@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..atomic import atomic_write_text
+from ..errors import ConfigError
 from .data import BatchCollator, SplitTensors, TensorSplitDataset, load_splits
 from .export import export_timm_checkpoint
 from .protocol import ModelSpec
@@ -87,6 +89,24 @@ def paper_optimizer(model, spec: ModelSpec, steps_per_epoch: int):
     return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
+def world_size() -> int:
+    """Processes taking part in training (``torchrun`` / ``accelerate launch`` set WORLD_SIZE)."""
+    return max(1, int(os.environ.get("WORLD_SIZE", "1")))
+
+
+def per_device_batch(spec: ModelSpec) -> int:
+    """The paper's batch is global: split it across processes so N GPUs still step on 128 (2D) / 32 (3D)."""
+    batch, world = spec.schedule.batch_size, world_size()
+    if batch % world:
+        raise ConfigError(f"batch size {batch} cannot be split evenly across {world} processes")
+    return batch // world
+
+
+def steps_per_epoch(spec: ModelSpec, n_train: int) -> int:
+    """Optimizer steps in one epoch, whatever the number of processes (global batch = the paper's)."""
+    return -(-n_train // spec.schedule.batch_size)
+
+
 def training_arguments(spec: ModelSpec, run_dir: Path, seed: int, progress: bool = True, **overrides):
     from transformers import TrainingArguments
 
@@ -94,7 +114,7 @@ def training_arguments(spec: ModelSpec, run_dir: Path, seed: int, progress: bool
     kwargs = dict(
         output_dir=str(run_dir),
         num_train_epochs=spec.schedule.epochs,
-        per_device_train_batch_size=batch,
+        per_device_train_batch_size=per_device_batch(spec),
         per_device_eval_batch_size=max(batch, 256),
         learning_rate=spec.schedule.learning_rate,
         max_grad_norm=0.0,  # the paper does not clip gradients (Trainer clips at 1.0 by default)
@@ -145,8 +165,6 @@ def train(
     train_ds = TensorSplitDataset(splits["train"], augment=spec.random_intensity)
     val_ds = TensorSplitDataset(splits["val"])
     test_ds = TensorSplitDataset(splits["test"])
-    batch = spec.schedule.batch_size
-    steps_per_epoch = -(-len(train_ds) // batch)
     overrides = {"max_steps": max_steps} if max_steps else {}
     args = training_arguments(spec, run_dir / "checkpoints", seed, progress, **overrides)
     trainer = Trainer(
@@ -156,7 +174,7 @@ def train(
         eval_dataset=val_ds,
         data_collator=BatchCollator(spec),
         compute_metrics=make_compute_metrics(spec.subset.key),
-        optimizers=paper_optimizer(model, spec, steps_per_epoch),
+        optimizers=paper_optimizer(model, spec, steps_per_epoch(spec, len(train_ds))),
     )
     has_checkpoint = resume and any((run_dir / "checkpoints").glob("checkpoint-*"))
     earlier_seconds = _earlier_train_seconds(run_dir) if has_checkpoint else 0.0
@@ -183,7 +201,7 @@ def train(
         train_samples_per_second=train_output.metrics.get("train_samples_per_second", float("nan")),
         history=history,
     )
-    (run_dir / "metrics.json").write_text(json.dumps(asdict(result), indent=2, default=str) + "\n")
+    atomic_write_text(run_dir / "metrics.json", json.dumps(asdict(result), indent=2, default=str) + "\n")
     return result
 
 
