@@ -13,6 +13,7 @@ from support.real_data import real_file_or_skip
 from medmnist_hub.acquisition import cache_dir, fetch, is_verified
 from medmnist_hub.catalog import get_subset
 from medmnist_hub.cli import main
+from medmnist_hub.download import MAX_RESTARTS
 from medmnist_hub.errors import ChecksumError, DownloadError, OfflineError
 
 FAST = dict(backoff=0.01, timeout=5, progress=False)
@@ -144,9 +145,65 @@ def test_wrong_bytes_md5_mismatch_leaves_nothing(isolated_cache, server, breast)
 
 
 def test_404_fails_at_once(isolated_cache, server):
-    with pytest.raises(DownloadError, match=r"HTTP 404 .*retrying cannot help"):
+    with pytest.raises(DownloadError, match=r"HTTP 404 .*retrying cannot help") as err:
         fetch("pneumoniamnist", offline=False, **FAST)
+    msg = str(err.value)
+    # names the URL, the expected MD5, and what to do without this server
+    assert f"{server.url}/pneumoniamnist.npz" in msg
+    assert get_subset("pneumoniamnist").file().md5 in msg
+    assert "offline" in msg and "--source-dir" in msg and "MEDMNIST_DIR" in msg
     assert len(server.requests) == 1
+    assert _cache_leftovers(isolated_cache) == []
+
+
+def test_a_resume_answered_from_the_wrong_offset_restarts_from_zero(isolated_cache, server, breast):
+    server.add_fault("/breastmnist.npz", cut_after=1000)
+    server.add_fault("/breastmnist.npz", range_start=10)  # asked for 1000-, sent 10-
+    path = fetch("breastmnist", offline=False, **FAST)
+    assert path.read_bytes() == breast.read_bytes()
+    assert [(r.range, r.status) for r in server.requests] == [(None, 200), ("bytes=1000-", 206), (None, 200)]
+
+
+def test_restarts_from_zero_are_bounded(isolated_cache, server):
+    server.add_fault("/breastmnist.npz", cut_after=1000)
+    for _ in range(10):  # a server that always answers from byte 10, whatever is asked
+        server.add_fault("/breastmnist.npz", range_start=10)
+    with pytest.raises(DownloadError) as err:
+        fetch("breastmnist", offline=False, **FAST)
+    msg = str(err.value)
+    assert f"{server.url}/breastmnist.npz" in msg and f"{MAX_RESTARTS} restarts" in msg
+    assert get_subset("breastmnist").file().md5 in msg and "--source-dir" in msg
+    assert len(server.requests) == 1 + 1 + MAX_RESTARTS  # the cut one, the first resume, the restarts
+    assert _cache_leftovers(isolated_cache) == []
+
+
+def test_body_without_content_length_downloads(isolated_cache, server, breast):
+    server.add_fault("/breastmnist.npz", no_content_length=True)
+    path = fetch("breastmnist", offline=False, **FAST)
+    assert path.read_bytes() == breast.read_bytes()
+    assert len(server.requests) == 1
+
+
+def test_body_without_content_length_cut_short_is_downloaded_again(isolated_cache, server, breast):
+    """Without Content-Length a cut connection looks like the end of the body: the MD5 catches the
+    short file, and one more transfer from zero (not an error) follows."""
+    size = len(breast.read_bytes())
+    server.add_fault("/breastmnist.npz", no_content_length=True, cut_after=size // 3)
+    path = fetch("breastmnist", offline=False, **FAST)
+    assert path.read_bytes() == breast.read_bytes()
+    assert [(r.range, r.status) for r in server.requests] == [(None, 200), (None, 200)]
+    assert _cache_leftovers(isolated_cache) == ["breastmnist.npz"]
+
+
+def test_body_without_content_length_cut_twice_is_a_clear_error(isolated_cache, server, breast):
+    size = len(breast.read_bytes())
+    for _ in range(3):
+        server.add_fault("/breastmnist.npz", no_content_length=True, cut_after=size // 2)
+    with pytest.raises(ChecksumError) as err:
+        fetch("breastmnist", offline=False, **FAST)
+    msg = str(err.value)
+    assert get_subset("breastmnist").file().md5 in msg and "no Content-Length" in msg and "deleted" in msg
+    assert len(server.requests) == 2  # retried once from zero, not forever
     assert _cache_leftovers(isolated_cache) == []
 
 

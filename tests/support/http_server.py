@@ -10,6 +10,9 @@ queued per path and consumed one per request:
     server.add_fault("/x.npz", delay=0.5)             # wait before answering
     server.add_fault("/x.npz", ignore_range=True)     # answer 200 with the whole file
     server.add_fault("/x.npz", replace_with=b"new")   # after answering, the file on the server changes
+    server.add_fault("/x.npz", no_content_length=True)  # no Content-Length: the body ends when the
+                                                        # connection closes (with cut_after: cut short)
+    server.add_fault("/x.npz", range_start=10)        # answer 206 from byte 10, whatever was asked
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ class Fault:
     retry_after: str | None = None
     bytes_per_second: float | None = None
     replace_with: bytes | None = None
+    no_content_length: bool = False
+    range_start: int | None = None
 
 
 @dataclass
@@ -91,6 +96,8 @@ class FileServer:
         fault = self.faults[path].popleft() if self.faults[path] else Fault()
         try:
             self._answer(h, path, req, fault, head)
+        except (BrokenPipeError, ConnectionResetError):
+            h.close_connection = True  # the client hung up mid-answer (e.g. it dropped a bad range): fine
         finally:
             if fault.replace_with is not None:
                 self.files[path] = fault.replace_with
@@ -123,6 +130,9 @@ class FileServer:
                 start = int(req.range.split("=")[1].split("-")[0])
             except (IndexError, ValueError):
                 start = 0
+        if fault.range_start is not None:  # a broken server: this range, whatever was asked
+            use_range, start = True, fault.range_start
+        if use_range:
             if start >= len(data):
                 req.status = 416
                 h.send_response(416)
@@ -137,7 +147,11 @@ class FileServer:
             req.status = 200
             h.send_response(200)
         body = data[start:]
-        h.send_header("Content-Length", str(len(body)))
+        if fault.no_content_length:
+            h.send_header("Connection", "close")  # HTTP/1.1 without length or chunks: close ends the body
+            h.close_connection = True
+        else:
+            h.send_header("Content-Length", str(len(body)))
         h.send_header("ETag", etag)
         h.send_header("Accept-Ranges", "bytes")
         h.end_headers()
