@@ -1,6 +1,6 @@
 """Start a leaderboard Space folder's Gradio app on 127.0.0.1 and drive it in headless Chromium.
 
-Runs in the leaderboard venv (gradio + playwright; see docs/leaderboard.md), not in the
+Runs in the leaderboard venv (gradio + playwright; see the README's leaderboard section), not in the
 main one: ``python browser_driver.py SPACE_DIR SCREENSHOT_DIR`` prints one JSON object
 with what the browser rendered (table headers and cells per tab) for the test to check.
 """

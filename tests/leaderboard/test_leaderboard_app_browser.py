@@ -2,7 +2,7 @@
 
 Gradio cannot go into the main venv (every Gradio 5/6 release caps pillow below the
 pinned 13.0.0), so the app runs in its own venv, ``.venv-leaderboard`` (gradio +
-playwright), with Debian's ``chromium``: see docs/leaderboard.md for the set-up.  The
+playwright), with Debian's ``chromium``: see the README's leaderboard section for the set-up.  The
 test builds a real Space folder (vendored code + records), runs tests/leaderboard/
 browser_driver.py in that venv, and checks what the browser rendered.
 """
@@ -34,7 +34,7 @@ CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 
 def _need(path: Path, what: str) -> None:
     if not path.exists():
-        msg = f"{what} not found at {path} (see docs/leaderboard.md: apt chromium, .venv-leaderboard)"
+        msg = f"{what} not found at {path} (see the README's leaderboard section: make chromium leaderboard-venv)"
         if in_ci():
             pytest.fail(msg)
         pytest.skip(msg)

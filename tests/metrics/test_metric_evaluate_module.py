@@ -199,9 +199,10 @@ def test_module_docstring_examples_run(evaluate_lib, monkeypatch):
     assert result.failed == 0 and result.attempted >= 12
 
 
-def test_docs_section_examples_run():
-    docs = REPO_ROOT / "docs" / "metrics.md"
-    result = _run_doctests(docs.read_text(), "docs/metrics.md", {})
+def test_readme_metrics_section_examples_run():
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme.split("\n## Metrics", 1)[1].split("\n## ", 1)[0]
+    result = _run_doctests(section, "README.md (Metrics)", {})
     assert result.failed == 0 and result.attempted >= 15
 
 

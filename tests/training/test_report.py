@@ -1,0 +1,24 @@
+"""The README's results tables are exactly what the committed result files say."""
+
+from __future__ import annotations
+
+import re
+
+from medmnist_hub.training.report import README_TABLES, readme_block
+from support.real_data import REPO_ROOT
+
+
+def test_readme_tables_match_the_result_files():
+    readme = (REPO_ROOT / "README.md").read_text()
+    for name in README_TABLES:
+        match = re.search(rf"<!-- results-table:{name} -->\n(.*?)<!-- /results-table -->", readme, re.S)
+        assert match, f"README lost its {name} results block"
+        assert match.group(1) == readme_block(name, REPO_ROOT), (
+            f"README's {name} table is stale: run `python -m medmnist_hub.training.report --update-readme README.md`"
+        )
+
+
+def test_every_committed_baseline_is_in_the_readme():
+    readme = (REPO_ROOT / "README.md").read_text()
+    for summary in sorted((REPO_ROOT / "results" / "baselines").glob("*/summary.json")):
+        assert f"`{summary.parent.name}`" in readme
