@@ -9,6 +9,10 @@ are written next to them there.
 - model:       a model folder (``config.json``, ``model.safetensors``, card) + ``.eval_results`` and
                ``model-index`` from result records;
 - leaderboard: the Gradio Space built by :mod:`medmnist_hub.leaderboard.space`.
+
+Pickle-based files (``*.bin``, ``*.pt``, ``*.pth``, ``*.pkl``, ``*.pickle``, ``*.ckpt``,
+``*.joblib``) may lie in these folders but are never uploaded, for any target: the
+upload plan (:func:`medmnist_hub.publish.hub.make_plan`) lists them as excluded.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..catalog import UnknownConfigError, parse_config_name
-from .hub import PublishError, local_files, stage
+from .hub import PublishError, is_pickle_based, local_files, stage
 
 #: Folders of an export that are not part of the dataset repo.
 EXPORT_SKIP_PREFIXES = (".medmnist-staging/",)
@@ -116,7 +120,7 @@ def stage_model(
     if "config.json" not in files:
         raise PublishError(f"{folder}: no config.json; expected a model folder (timm or transformers format)")
     if not any(f.endswith(".safetensors") for f in files):
-        bad = [f for f in files if f.endswith((".bin", ".pt", ".pth", ".pkl", ".ckpt"))]
+        bad = [f for f in files if is_pickle_based(f)]
         hint = f" (found {', '.join(bad)}: pickled weights are not published; save with safetensors)" if bad else ""
         raise PublishError(f"{folder}: no *.safetensors weights{hint}")
     if records:

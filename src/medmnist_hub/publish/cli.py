@@ -38,7 +38,9 @@ def register(subparsers) -> None:
         help="publish the dataset, metric, a model or the leaderboard to the Hugging Face Hub",
         description="Upload to the Hub (HF_ENDPOINT honoured; token from HF_TOKEN or `hf auth login`). "
         "Only new or changed files are sent; nothing on the remote is deleted unless --delete-missing; "
-        "an interrupted upload resumes when the command is run again.",
+        "an interrupted upload resumes when the command is run again. Pickle-based files "
+        "(*.bin, *.pt, *.pth, *.pkl, *.pickle, *.ckpt, *.joblib) are never uploaded, for any target: "
+        "they are listed as excluded and weights go out as safetensors only.",
     )
     sub = p.add_subparsers(dest="publish_target", metavar="TARGET", required=True)
 

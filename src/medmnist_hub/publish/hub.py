@@ -34,6 +34,17 @@ IGNORED_PARTS = {".git", "__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 IGNORED_PREFIXES = (".cache/huggingface/",)
 #: Never deleted, even with ``delete_missing``: the Hub manages it.
 PROTECTED_REMOTE = {".gitattributes"}
+#: Never uploaded, whatever the target: files read with ``pickle`` (``torch.load``, ``joblib``,
+#: Lightning checkpoints), which run code when loaded.  A ``Trainer`` ``checkpoint-*`` folder
+#: carries ``optimizer.pt``, ``scheduler.pt``, ``rng_state.pth`` and ``training_args.bin`` next
+#: to ``model.safetensors``; only the safetensors weights (and the JSON files) may go out.
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib")
+EXCLUDED_REASON = "pickle-based: never published; weights go out as safetensors only"
+
+
+def is_pickle_based(path: str) -> bool:
+    """Whether ``path`` (a repo path or file name) has a pickle-based suffix (case-insensitive)."""
+    return path.lower().endswith(PICKLE_SUFFIXES)
 
 
 class PublishError(MedMNISTHubError):
@@ -42,7 +53,7 @@ class PublishError(MedMNISTHubError):
 
 @dataclass
 class FileOp:
-    action: str  # "add", "update", "unchanged", "delete", "keep"
+    action: str  # "add", "update", "unchanged", "delete", "keep", "exclude" (pickle-based, never sent)
     path: str
     size: int | None = None
 
@@ -105,6 +116,13 @@ def local_files(folder: str | os.PathLike) -> dict[str, Path]:
             if p.is_file():
                 out[rel] = p
     return dict(sorted(out.items()))
+
+
+def local_size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def git_blob_id(path: Path) -> str:
@@ -216,8 +234,11 @@ def make_plan(
     api = api or make_api()
     revision = revision or "main"
     local = local_files(folder)
+    excluded = [path for path in local if is_pickle_based(path)]
+    local = {path: f for path, f in local.items() if path not in excluded}
     if not local:
-        raise PublishError(f"{folder}: nothing to publish (empty folder)")
+        what = f"only pickle-based files ({', '.join(excluded)})" if excluded else "empty folder"
+        raise PublishError(f"{folder}: nothing to publish ({what})")
     exists, branch_exists, remote = remote_state(api, repo_id, repo_type, revision)
     plan = Plan(
         repo_id=repo_id,
@@ -239,6 +260,8 @@ def make_plan(
             plan.ops.append(FileOp("unchanged", path, size))
         else:
             plan.ops.append(FileOp("update", path, size))
+    for path in excluded:
+        plan.ops.append(FileOp("exclude", path, local_size(Path(folder) / path)))
     for path in sorted(set(remote) - set(local)):
         if delete_missing and path not in PROTECTED_REMOTE:
             plan.ops.append(FileOp("delete", path))
@@ -265,6 +288,8 @@ def format_plan(plan: Plan, *, verbose_unchanged: bool = False) -> str:
     unchanged, kept = plan.of("unchanged"), plan.of("keep")
     if unchanged and not verbose_unchanged:
         lines.append(f"unchanged {len(unchanged)} file(s), not sent")
+    for op in plan.of("exclude"):
+        lines.append(f"exclude   {op.path} ({EXCLUDED_REASON})")
     for op in kept:
         lines.append(f"keep      {op.path} (on the remote only; not deleted without --delete-missing)")
     if plan.uploads or plan.deletions:
