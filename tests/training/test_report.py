@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from medmnist_hub.training.report import README_TABLES, readme_block
 from support.real_data import REPO_ROOT
+
+from medmnist_hub.training.report import README_TABLES, readme_block
 
 
 def test_readme_tables_match_the_result_files():
