@@ -6,7 +6,7 @@ import csv
 import json
 
 import pytest
-from support.real_data import SHARED_DATA, real_file_or_skip
+from support.real_data import SHARED_DATA, real_file_or_skip, require
 
 from medmnist_hub import catalog
 from medmnist_hub.catalog import SUBSETS, UnknownConfigError, get_subset, parse_config_name
@@ -24,7 +24,7 @@ def test_counts_of_subsets_and_configs():
 
 def test_catalog_equals_official_package():
     """Every fact we carry equals the official ``medmnist`` 3.0.2 package's INFO."""
-    info = pytest.importorskip("medmnist.info").INFO
+    info = require("medmnist.info").INFO
     assert set(info) == set(SUBSETS)
     for key, official in info.items():
         s = SUBSETS[key]

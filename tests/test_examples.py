@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import PIL.Image
 import pytest
+from support.real_data import require
 
 from medmnist_hub.catalog import get_subset
 from medmnist_hub.examples import (
@@ -67,7 +68,7 @@ def test_core_module_needs_neither_datasets_nor_tfds():
 
 
 def test_hf_names_are_the_core_definitions():
-    pytest.importorskip("datasets")
+    require("datasets")
     from medmnist_hub import examples, hf_builders
     from medmnist_hub.hf_builders import encoding, features
 

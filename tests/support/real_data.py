@@ -6,6 +6,7 @@ A test that needs a real file skips with a reason when it is missing, except und
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -38,3 +39,14 @@ def real_file_or_skip(config: str) -> Path:
             pytest.fail(f"{message}, but CI=true requires the shared data")
         pytest.skip(message)
     return path
+
+
+def require(module: str):
+    """Import an optional dependency of a test; skip without it, except under CI=true (fail)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        message = f"{module} is not importable ({exc})"
+        if in_ci():
+            pytest.fail(f"{message}, but CI=true installs every extra")
+        pytest.skip(message)

@@ -11,12 +11,11 @@ import re
 import subprocess
 import sys
 
-import pytest
-from support.real_data import REPO_ROOT
+from support.real_data import REPO_ROOT, require
 
 from medmnist_hub.synthetic import write_synthetic
 
-pytest.importorskip("timm")
+require("timm")
 
 
 def _recipe() -> str:

@@ -12,12 +12,13 @@ import textwrap
 import numpy as np
 import pytest
 import yaml
+from support.real_data import require
 
 from medmnist_hub.catalog import get_subset
 from medmnist_hub.synthetic import write_synthetic
 
-pytest.importorskip("timm")
-pytest.importorskip("transformers")
+require("timm")
+require("transformers")
 
 SPLITS = {"train": 24, "val": 12, "test": 12}
 
