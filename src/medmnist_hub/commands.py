@@ -119,7 +119,7 @@ def run_validate(args) -> int:
     verified = "format checked" if args.file else "MD5 verified, format checked"
     print(f"{subset.name} {args.size}px: {path} ({verified})")
     for split, s in summary.splits.items():
-        dist = ", ".join(f"{name}: {c}" for name, c in zip(subset.label_names, s.label_counts))
+        dist = "; ".join(f"{name!r}: {c}" for name, c in zip(subset.label_names, s.label_counts))  # names may hold commas
         print(f"  {split:<5} {s.count:>7,} examples, mean pixel {s.pixel_mean:6.2f}; {dist}")
     return 0
 

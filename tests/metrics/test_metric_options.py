@@ -136,3 +136,21 @@ def test_scores_from_logits_softmax_sigmoid():
     np.testing.assert_allclose(two[0, 1], 1 / (1 + np.exp(-3.0)))  # softmax of two logits = sigmoid of the difference
     with pytest.raises(metrics.MetricInputError, match="logits must be finite"):
         metrics.scores_from_logits("breastmnist", np.array([np.nan, 1.0]))
+
+
+def test_citations_are_the_catalogs():
+    """The module's citation and the card's BibTeX are the catalog's entries, not drifting copies."""
+    import re
+
+    from medmnist_hub import catalog
+    from medmnist_hub.metrics import MODULE_DIR
+
+    module_text = (MODULE_DIR / "medmnist.py").read_text()
+    citation = re.search(r'_CITATION = """\\\n(.*?)"""', module_text, re.S).group(1)
+    assert citation.strip() == catalog.bibtex(catalog.MEDMNIST_CITATION_KEYS).strip()
+    card = (MODULE_DIR / "README.md").read_text()
+    block = re.search(r"## Citation\n\n```bibtex\n(.*?)```", card, re.S).group(1)
+    keys = list(catalog.MEDMNIST_CITATION_KEYS)
+    for subset in catalog.SUBSETS.values():
+        keys += [k for k in subset.source_citations if k not in keys]
+    assert block == catalog.bibtex(keys)
