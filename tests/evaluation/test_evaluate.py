@@ -12,11 +12,12 @@ import json
 import numpy as np
 import pytest
 import yaml
+from evaluation_support import require_module, timm_checkpoint
 from sklearn.metrics import accuracy_score, roc_auc_score
 from support.real_data import SHARED_DATA, real_file_or_skip
 
-torch = pytest.importorskip("torch")
-timm = pytest.importorskip("timm")
+torch = require_module("torch")
+timm = require_module("timm")
 
 from medmnist_hub.evaluation.runner import EvaluationError, evaluate_config, load_model, result_record  # noqa: E402
 from medmnist_hub.leaderboard.records import read_records, write_record  # noqa: E402
@@ -24,18 +25,7 @@ from medmnist_hub.publish.eval_results import write_eval_results  # noqa: E402
 
 
 def _timm_checkpoint(tmp_path, subset: str, seed: int = 0):
-    from medmnist_hub.training.export import export_timm_checkpoint
-    from medmnist_hub.training.protocol import model_spec
-
-    # The baselines' protocol (nearest upsampling, mean/std from the spec) on timm's tiny
-    # test ResNet at 2x instead of ResNet-18 at 4x: same code paths, a fraction of the CPU.
-    spec = model_spec(subset, "resnet18", "28", input_size=56)
-    torch.manual_seed(seed)
-    m = timm.create_model("test_resnet", pretrained=False, num_classes=spec.subset.num_classes, in_chans=spec.in_chans)
-    with torch.no_grad():  # spread the logits so the scores are far from constant
-        m.fc.weight.mul_(5.0)
-    m.pretrained_cfg = {"architecture": "test_resnet", "num_classes": spec.subset.num_classes, **spec.data_config()}
-    return export_timm_checkpoint(m, spec, tmp_path / f"{subset}-model"), spec
+    return timm_checkpoint(tmp_path, subset, seed)
 
 
 def _by_hand(model_dir, images, is_3d):

@@ -15,14 +15,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from evaluation_support import require_module
 from support.hub_mirror import require_olah, start_hub_mirror
 from support.hub_upload_server import client_env, start_upload_server
 from support.real_data import SHARED_DATA, real_file_or_skip
 
 from medmnist_hub.leaderboard.records import read_records
 
-torch = pytest.importorskip("torch")
-timm = pytest.importorskip("timm")
+torch = require_module("torch")
+timm = require_module("timm")
 
 
 @pytest.mark.network_local
