@@ -22,6 +22,7 @@ from medmnist_hub.errors import FormatError
 from medmnist_hub.hf_builders import export as export_mod
 from medmnist_hub.hf_builders.export import (
     MANIFEST_NAME,
+    PREVIOUS_DIR,
     STAGING_DIR,
     ExportError,
     export_hub_repo,
@@ -206,6 +207,62 @@ def test_an_interrupted_export_leaves_the_previous_one_intact(synthetic_dir, tmp
         export_hub_repo(out, ["bloodmnist"], npz_dir=synthetic_dir, force=True, progress=False)
     assert _tree_digest(out) == before
     assert not (out / STAGING_DIR).exists()
+
+
+# Runs an export that dies (os._exit: no except/finally runs) at a chosen point of the swap.
+CRASHING_EXPORT = """
+import os, sys
+from pathlib import Path
+from medmnist_hub.hf_builders import export as export_mod
+
+point, out, source = sys.argv[1:4]
+real_replace, real_write_manifest = os.replace, export_mod.write_manifest
+
+def replace(src, dst):
+    renaming_staging_into_data = Path(src).parent.name == export_mod.STAGING_DIR and Path(dst).parent.name == "data"
+    if point == "between-renames" and renaming_staging_into_data:
+        os._exit(17)
+    return real_replace(src, dst)
+
+def write_manifest(out_dir, manifest):
+    if point == "before-manifest":
+        os._exit(17)
+    real_write_manifest(out_dir, manifest)
+    if point == "before-discard":
+        os._exit(17)
+
+export_mod.os.replace = replace
+export_mod.write_manifest = write_manifest
+export_mod.export_hub_repo(out, ["breastmnist"], npz_paths={"breastmnist": source}, force=True, progress=False)
+"""
+
+
+@pytest.mark.parametrize("crash_point", ["between-renames", "before-manifest", "before-discard"])
+def test_a_crash_during_the_swap_is_repaired_by_the_next_run(crash_point, synthetic_dir, tmp_path):
+    out = tmp_path / "repo"
+    export_hub_repo(out, ["breastmnist"], npz_dir=synthetic_dir, progress=False)
+    before = _tree_digest(out)
+    # a new source with another train size, so its shards differ from the exported ones
+    changed = write_synthetic(tmp_path / "changed", "breastmnist", 28, {**SYNTHETIC_SPLITS, "train": 9}, seed=99)
+    proc = subprocess.run([sys.executable, "-c", CRASHING_EXPORT, crash_point, str(out), str(changed)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 17, proc.stderr[-3000:]
+    assert (out / PREVIOUS_DIR / "breastmnist").is_dir()  # the previous export, parked outside the staging folder
+    assert (out / "data" / "breastmnist").exists() == (crash_point != "between-renames")
+
+    if crash_point == "before-discard":
+        # the new export was complete and recorded: the next run keeps it and drops the parked copy
+        again = export_hub_repo(out, ["breastmnist"], npz_paths={"breastmnist": changed}, progress=False)
+        expected = official_arrays(changed)
+    else:
+        # the manifest still describes the previous export: the next run restores it, and it is up to date
+        again = export_hub_repo(out, ["breastmnist"], npz_dir=synthetic_dir, progress=False)
+        assert _tree_digest(out) == before
+        expected = official_arrays(synthetic_dir / "breastmnist.npz")
+    assert again.skipped == ["breastmnist"] and again.written == []
+    assert not (out / PREVIOUS_DIR).exists() and not (out / STAGING_DIR).exists()
+    ds = datasets.load_dataset(str(out), "breastmnist", cache_dir=str(tmp_path / "cache"))
+    assert_matches_official(ds, "breastmnist", expected)
 
 
 def test_bad_source_files_are_refused_with_the_file_named(tmp_path):

@@ -25,6 +25,11 @@ Why it is built the way it is:
   and shard settings are unchanged is skipped.  A config is written to a staging folder
   and swapped in only when complete, so an interrupted run leaves the previous
   export intact.
+* Crash-safe swap: the previous ``data/<config>`` is moved to ``.medmnist-previous/``
+  (outside the staging folder, which every run empties) and deleted only once the
+  manifest records the new files.  A run that died in between is repaired by the next
+  one before anything else: the previous copy goes back unless the new one is in
+  place and recorded.
 """
 
 from __future__ import annotations
@@ -61,6 +66,8 @@ MANIFEST_FORMAT = 1
 DATA_DIR = "data"
 IMAGES_DIR = "images"
 STAGING_DIR = ".medmnist-staging"
+#: Where the replaced ``data/<config>`` waits until the manifest records its successor.
+PREVIOUS_DIR = ".medmnist-previous"
 DEFAULT_MAX_SHARD_BYTES = 500 * 1000 * 1000
 DEFAULT_ROW_GROUP_BYTES = 32 * 1024 * 1024
 MIN_ROW_GROUP_ROWS = 64
@@ -329,15 +336,78 @@ def _files_present(out_dir: Path, entry: dict) -> bool:
 
 
 def _swap_in(out_dir: Path, staging_config: Path, config: str) -> None:
-    """Replace ``data/<config>`` by the finished staging folder (old copy removed after)."""
+    """Replace ``data/<config>`` by the finished staging folder.
+
+    The previous folder is parked in ``PREVIOUS_DIR`` (not in the staging folder, which
+    the next run empties) and removed by :func:`_discard_previous` once the manifest
+    records the new files; if the process dies in between, :func:`_recover_swaps`
+    puts it back or removes it on the next run.
+    """
     target = out_dir / DATA_DIR / config
     target.parent.mkdir(parents=True, exist_ok=True)
-    old = staging_config.with_name(staging_config.name + ".old")
+    previous = out_dir / PREVIOUS_DIR / config
     if target.exists():
-        os.replace(target, old)
-    os.replace(staging_config, target)
-    if old.exists():
-        shutil.rmtree(old)
+        previous.parent.mkdir(exist_ok=True)
+        os.replace(target, previous)
+    try:
+        os.replace(staging_config, target)
+    except BaseException:
+        if previous.exists() and not target.exists():
+            os.replace(previous, target)  # leave things as they were
+        raise
+
+
+def _discard_previous(out_dir: Path, config: str) -> None:
+    """The manifest now records the new ``data/<config>``: the parked copy can go."""
+    previous = out_dir / PREVIOUS_DIR / config
+    if previous.exists():
+        shutil.rmtree(previous)
+    try:
+        (out_dir / PREVIOUS_DIR).rmdir()
+    except OSError:  # absent, or another config still parked
+        pass
+
+
+def _folder_matches(folder: Path, entry: dict | None) -> bool:
+    """``folder`` holds exactly the shards ``entry`` lists, with their recorded sizes."""
+    if not entry:
+        return False
+    for split in entry["splits"].values():
+        for f in split["files"]:
+            p = folder / Path(f["path"]).name
+            if not p.is_file() or p.stat().st_size != f["size"]:
+                return False
+    return True
+
+
+def _recover_swaps(out_dir: Path, manifest: dict) -> None:
+    """Finish the swaps of a run that died between parking ``data/<config>`` and recording its successor.
+
+    For each parked copy: if the new ``data/<config>`` is in place and the manifest
+    records it, the parked copy is stale and goes; otherwise (no new folder: the run
+    died between the two renames; or a new folder the manifest does not describe) the
+    parked copy is the last recorded export and goes back to ``data/<config>``.
+    """
+    parked_root = out_dir / PREVIOUS_DIR
+    if not parked_root.is_dir():
+        return
+    for parked in sorted(parked_root.iterdir()):
+        config = parked.name
+        target = out_dir / DATA_DIR / config
+        entry = manifest["configs"].get(config)
+        if target.exists() and _folder_matches(target, entry):
+            log.info("%s: removing the copy left by an interrupted swap; the new export is complete", config)
+            shutil.rmtree(parked)
+            continue
+        if target.exists():
+            # Unrecorded new files: move them where this run's staging cleanup deletes them.
+            discard = out_dir / STAGING_DIR / f"{config}.unrecorded"
+            discard.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(target, discard)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(parked, target)
+        log.warning("%s: restored the previous export that an interrupted run had moved aside", config)
+    parked_root.rmdir()
 
 
 def _pool_context():
@@ -408,6 +478,7 @@ def _export_locked(out_dir: Path, configs: list[str], explicit: dict[str, Path],
     manifest = read_manifest(out_dir)
     result = ExportResult(out_dir=out_dir)
     staging_root = out_dir / STAGING_DIR
+    _recover_swaps(out_dir, manifest)  # before the staging folder is emptied
     if staging_root.exists():
         shutil.rmtree(staging_root)  # left by an interrupted run: never half-used
     pool = None
@@ -436,6 +507,7 @@ def _export_locked(out_dir: Path, configs: list[str], explicit: dict[str, Path],
             _swap_in(out_dir, staging, config)
             manifest["configs"][config] = entry
             write_manifest(out_dir, manifest)
+            _discard_previous(out_dir, config)
             result.written.append(config)
             result.images += n
             log.info("exported %s (%d images)", config, n)
