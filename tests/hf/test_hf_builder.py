@@ -99,6 +99,16 @@ def test_streaming_straight_from_the_npz(tmp_path):
     assert [r["label"] for r in rows] == official["test_labels"][:, 0].tolist()
 
 
+def test_load_medmnist_maps_val_inside_slices(tmp_path):
+    npz = write_synthetic(tmp_path / "npz", "breastmnist", 28, {"train": 6, "val": 5, "test": 4}, seed=3)
+    official = official_arrays(npz)
+    head = load_medmnist("breastmnist", "val[:3]", npz_path=npz, cache_dir=tmp_path / "cache")
+    assert head["id"] == ["val-000000", "val-000001", "val-000002"]
+    assert np.array_equal(np.stack([np.asarray(im) for im in head["image"]]), official["val_images"][:3])
+    both = load_medmnist("breastmnist", "train[:2]+val[-1:]", npz_path=npz, cache_dir=tmp_path / "cache")
+    assert both["id"] == ["train-000000", "train-000001", "val-000004"]
+
+
 def test_builder_and_export_write_the_same_image_bytes(tmp_path):
     from medmnist_hub.hf_builders.export import export_hub_repo
 

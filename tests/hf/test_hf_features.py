@@ -49,6 +49,27 @@ def test_ids_and_split_names():
         hf_split("dev")
 
 
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("val[:10]", "validation[:10]"),
+        ("val[10:20]", "validation[10:20]"),
+        ("validation[-5:]", "validation[-5:]"),
+        ("val[:33%](pct1_dropremainder)", "validation[:33%](pct1_dropremainder)"),
+        ("train[:10%]+val", "train[:10%]+validation"),
+        ("train + val[:3] + test", "train+validation[:3]+test"),
+    ],
+)
+def test_official_split_names_work_inside_the_slicing_syntax(given, expected):
+    assert hf_split(given) == expected
+
+
+@pytest.mark.parametrize("bad", ["dev[:10]", "train+dev", "val[:10", "[:10]"])
+def test_unknown_names_inside_the_slicing_syntax_are_named(bad):
+    with pytest.raises(ValueError, match=r"unknown split 'dev' in|cannot read the split"):
+        hf_split(bad)
+
+
 @pytest.mark.parametrize("subset_key", ["breastmnist", "bloodmnist"])
 def test_png_bytes_equal_what_datasets_itself_encodes(subset_key):
     images = synthetic_arrays(subset_key, 28, {"train": 6, "val": 1, "test": 1})["train_images"]

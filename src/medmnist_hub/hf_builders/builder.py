@@ -219,6 +219,6 @@ def load_medmnist(
         if isinstance(exc.__cause__, MedMNISTHubError):
             raise exc.__cause__ from None
         raise
-    if split is not None and ("[" not in split and "+" not in split):
+    if isinstance(split, str):  # official names too, also inside slices: "val[:10]" -> "validation[:10]"
         split = hf_split(split)
     return builder.as_dataset(split=split)

@@ -23,6 +23,7 @@ they are re-exported here under the names this package has always offered.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import datasets
@@ -51,13 +52,34 @@ def features_for(subset: Subset, size: int) -> datasets.Features:
     return datasets.Features({"image": image, "label": label, "id": datasets.Value("string")})
 
 
+def _hf_split_name(name: str, spec: str) -> str:
+    if name in OFFICIAL_SPLIT_NAMES:
+        return name
+    if name in HF_SPLIT_NAMES:
+        return HF_SPLIT_NAMES[name]
+    where = "" if name == spec else f" in {spec!r}"
+    raise ValueError(f"unknown split {name!r}{where}; expected one of {list(OFFICIAL_SPLIT_NAMES)} (or 'val')")
+
+
+#: One term of ``datasets``' split syntax: a name, then an optional ``[from:to]`` and ``(rounding)``.
+_SPLIT_TERM = re.compile(r"^\s*(?P<name>[^\[\(\s]+)\s*(?P<rest>(?:\[[^\]]*\])?\s*(?:\([^\)]*\))?)\s*$")
+
+
 def hf_split(split: str) -> str:
-    """Accept an HF split name or an official one (``val``) and return the HF name."""
-    if split in OFFICIAL_SPLIT_NAMES:
-        return split
-    if split in HF_SPLIT_NAMES:
-        return HF_SPLIT_NAMES[split]
-    raise ValueError(f"unknown split {split!r}; expected one of {list(OFFICIAL_SPLIT_NAMES)} (or 'val')")
+    """Accept HF split names or the official ones (``val``) and return the HF names.
+
+    Works inside ``datasets``' split syntax too, so the official name can be used
+    everywhere: ``"val[:10]"`` -> ``"validation[:10]"``, ``"train[:10%]+val"`` ->
+    ``"train[:10%]+validation"``; slices and rounding are passed through unchanged.
+    """
+    terms = []
+    for term in split.split("+"):
+        m = _SPLIT_TERM.match(term)
+        if m is None:
+            raise ValueError(f"cannot read the split {split!r}: expected names such as 'train', 'val[:10]', "
+                             "'test[10%:]', joined with '+'")
+        terms.append(_hf_split_name(m["name"], split) + m["rest"].replace(" ", ""))
+    return "+".join(terms)
 
 
 def multi_hot(labels: datasets.Dataset | Iterable[Sequence[int]], num_labels: int | None = None) -> np.ndarray:
