@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import WORK_DIR, Row, peak_rss_of, real_or_none, retina_28_train, timed, upsample_224
+from .common import WORK_DIR, Row, peak_rss_of, real_or_synthetic, retina_28_train, timed, upsample_224
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 
@@ -62,17 +62,6 @@ def _file_224(rows: int, compressed: bool, name: str) -> Path:
         members[f"{split}_labels"] = ((n, 1), lambda n=n: chunks(n, labels))
     write_npz_streaming(path, members, compressed=compressed)
     return path
-
-
-def _file(config: str, rows: dict[str, int]) -> tuple[Path, str]:
-    from medmnist_hub.catalog import parse_config_name
-    from medmnist_hub.synthetic import write_synthetic
-
-    real = real_or_none(config)
-    if real is not None:
-        return real, "real"
-    subset, size = parse_config_name(config)
-    return write_synthetic(WORK_DIR / "hf-synthetic", subset.key, size, rows), "synthetic (official format)"
 
 
 # -- export ----------------------------------------------------------------------------------
@@ -386,7 +375,7 @@ def run() -> list[Row]:
     datasets.disable_progress_bars()
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = []
-    pneumonia, p_data = _file("pneumoniamnist", {"train": 4708, "val": 524, "test": 624})
+    pneumonia, p_data = real_or_synthetic("pneumoniamnist", "hf-synthetic")
     rows += _export_rows(pneumonia, "pneumoniamnist", p_data)
     big = _file_224(int(2000 * SCALE), compressed=True, name=f"hf-224-{int(2000 * SCALE)}")
     big_data = "real RetinaMNIST upsampled to 224 px (official layout, deflated)"
@@ -396,7 +385,7 @@ def run() -> list[Row]:
     rows.append(_builder_row(pneumonia, "pneumoniamnist", p_data))
     rows += _memory_rows()
     rows += _epoch_2d_rows(pneumonia, p_data)
-    vessel, v_data = _file("vesselmnist3d_64", {"train": 1335, "val": 191, "test": 382})
+    vessel, v_data = real_or_synthetic("vesselmnist3d_64", "hf-synthetic")
     rows.append(_epoch_3d_row(vessel, v_data))
     rows.append(_array3d_row(vessel, v_data))
     return rows

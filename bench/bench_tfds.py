@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import WORK_DIR, Row, peak_rss_of, real_or_none, retina_28_train, upsample_224
+from .common import WORK_DIR, Row, peak_rss_of, real_or_synthetic, retina_28_train, upsample_224
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 BATCH = 256
@@ -40,17 +40,12 @@ RANDOM_READS = 2000
 
 
 # -- data ----------------------------------------------------------------------------------------
-def _file(config: str, split_sizes: dict[str, int]) -> tuple[Path, str, dict]:
-    """The real file, else a synthetic one in the official layout; returns (path, data label, builder kwargs)."""
-    from medmnist_hub.catalog import parse_config_name
-    from medmnist_hub.synthetic import write_synthetic
-
-    real = real_or_none(config)
-    if real is not None:
-        return real, "real", {"source_dirs": [str(real.parent)]}
-    subset, size = parse_config_name(config)
-    path = write_synthetic(WORK_DIR / "tfds-synthetic", subset.key, size, split_sizes=split_sizes)
-    return path, "synthetic (official format)", {"npz_path": str(path)}
+def _file(config: str) -> tuple[Path, str, dict]:
+    """The real file, else a synthetic one with the catalog's split sizes; returns (path, data label, builder kwargs)."""
+    path, data = real_or_synthetic(config, "tfds-synthetic")
+    if data == "real":
+        return path, data, {"source_dirs": [str(path.parent)]}
+    return path, data, {"npz_path": str(path)}
 
 
 def _file_224(rows: int) -> tuple[Path, str, dict]:
@@ -278,8 +273,8 @@ def run() -> list[Row]:
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = []
     cases = [
-        ("pneumoniamnist", *_file("pneumoniamnist", {"train": 4708, "val": 524, "test": 624})),
-        ("vesselmnist3d_64", *_file("vesselmnist3d_64", {"train": 1335, "val": 191, "test": 382})),
+        ("pneumoniamnist", *_file("pneumoniamnist")),
+        ("vesselmnist3d_64", *_file("vesselmnist3d_64")),
         ("retinamnist_224", *_file_224(int(600 * SCALE))),
     ]
     for config, path, data, kwargs in cases:

@@ -83,6 +83,23 @@ def real_or_none(config: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def real_or_synthetic(config: str, folder: str) -> tuple[Path, str]:
+    """The real file of ``config``, else a synthetic one with the official split sizes (from the catalog).
+
+    Returns the path and what it is (``"real"`` or ``"synthetic (official format)"``), for the
+    rows' ``data`` field; synthetic files are written once under ``WORK_DIR / folder``.
+    """
+    from medmnist_hub.catalog import parse_config_name
+    from medmnist_hub.synthetic import write_synthetic
+
+    real = real_or_none(config)
+    if real is not None:
+        return real, "real"
+    subset, size = parse_config_name(config)
+    path = write_synthetic(WORK_DIR / folder, subset.key, size, dict(subset.split_sizes))
+    return path, "synthetic (official format)"
+
+
 def retina_28_train():
     """RetinaMNIST 28 px training images and labels, and whether they are real.
 
@@ -112,5 +129,7 @@ def upsample_224(images):
 
 
 def write_json(rows: list[Row], path: Path) -> None:
+    from medmnist_hub.atomic import atomic_write_text
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([r.as_dict() for r in rows], indent=2))
+    atomic_write_text(path, json.dumps([r.as_dict() for r in rows], indent=2))

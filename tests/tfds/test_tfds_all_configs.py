@@ -118,10 +118,27 @@ def test_multi_label_round_trip_helper(built_all, synthetic_dir):
     assert np.array_equal(multi_hot([e["label"] for e in examples]), want_labels)
 
 
+def test_multi_hot_width_comes_from_the_catalog(monkeypatch):
+    import dataclasses
+
+    from medmnist_hub.tfds_builders import examples
+
+    chest = catalog.get_subset("chestmnist")
+    assert examples.multi_hot([[0], []]).shape == (2, chest.num_classes)
+    assert examples.multi_hot([[0], []], num_labels=3).shape == (2, 3)
+    # one source of truth: a catalog with other findings changes the default width with it
+    fewer = dataclasses.replace(chest, label_names=chest.label_names[:5])
+    monkeypatch.setattr(examples, "get_subset", lambda name: fewer if name == "chestmnist" else catalog.get_subset(name))
+    assert examples.multi_hot([[4], [0, 1]]).tolist() == [[0, 0, 0, 0, 1], [1, 1, 0, 0, 0]]
+
+
 def test_multi_label_batches_in_tf_data(tf, tfds, built_all):
-    """The documented tf.data recipe turns the list of findings into the official 14-column vector."""
-    ds = built_all["chestmnist", "tfrecord"].as_dataset(split="train", as_supervised=True)
-    ds = ds.map(lambda image, label: (image, tf.reduce_max(tf.one_hot(label, 14, dtype=tf.uint8), axis=0)))
+    """The documented tf.data recipe turns the list of findings into the official multi-hot vector."""
+    builder = built_all["chestmnist", "tfrecord"]
+    n = builder.info.features["label"].feature.num_classes
+    assert n == catalog.get_subset("chestmnist").num_classes
+    ds = builder.as_dataset(split="train", as_supervised=True)
+    ds = ds.map(lambda image, label: (image, tf.reduce_max(tf.one_hot(label, n, dtype=tf.uint8), axis=0)))
     images, labels = next(iter(tfds.as_numpy(ds.batch(TINY_SPLITS["train"]))))
-    assert images.shape == (TINY_SPLITS["train"], 28, 28, 1) and labels.shape == (TINY_SPLITS["train"], 14)
+    assert images.shape == (TINY_SPLITS["train"], 28, 28, 1) and labels.shape == (TINY_SPLITS["train"], n)
     assert set(np.unique(labels)) <= {0, 1}

@@ -109,10 +109,14 @@ def examples_for_range(
     yield from iter_examples(path, subset, size, official_split, start, stop, chunk_rows)
 
 
-def multi_hot(label_indices, num_labels: int = 14) -> np.ndarray:
-    """ChestMNIST ``label`` values (lists of positive indices) -> the official (N, 14) uint8 matrix.
+def multi_hot(label_indices, num_labels: int | None = None) -> np.ndarray:
+    """ChestMNIST ``label`` values (lists of positive indices) -> the official (N, L) uint8 matrix.
 
-    In a ``tf.data`` pipeline the same is
-    ``tf.reduce_max(tf.one_hot(label, 14, dtype=tf.uint8), axis=0)`` per example.
+    ``L`` defaults to ChestMNIST's label count in the catalog (14 findings).  In a
+    ``tf.data`` pipeline the same is, per example,
+    ``tf.reduce_max(tf.one_hot(label, L, dtype=tf.uint8), axis=0)`` with
+    ``L = info.features["label"].feature.num_classes``.
     """
+    if num_labels is None:
+        num_labels = get_subset("chestmnist").num_classes
     return _examples.multi_hot(label_indices, num_labels)
