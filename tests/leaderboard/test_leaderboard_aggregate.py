@@ -149,7 +149,8 @@ def test_conflicting_records_are_errors():
 def test_partial_test_sets_are_flagged():
     recs = _model("m/x", ["breastmnist"], n_examples=100)
     row = build_leaderboard(recs).rows("2d")[0]
-    assert row.warnings == ["breastmnist: evaluated on 100 examples, the official test split has 156"]
+    assert row.warnings == ["breastmnist: evaluated on 100 of the 156 examples of the official test split (not ranked)"]
+    assert row.partial == ["breastmnist"] and row.rank is None
 
 
 class _Cells(html.parser.HTMLParser):

@@ -45,7 +45,11 @@ def register(subparsers) -> None:
     p.add_argument("--revision", default=None, help="model revision on the Hub")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument(
-        "--limit", type=int, default=None, help="only the first N examples (a smoke test; flagged as partial)"
+        "--limit",
+        type=int,
+        default=None,
+        help="only the first N examples (a smoke test): the record is flagged partial, no .eval_results is "
+        "written for it and the leaderboard does not rank it",
     )
     p.add_argument("--device", default="cpu")
     add_source_args(p, progress_help=None)
@@ -66,7 +70,7 @@ def expand_subsets(names: list[str]) -> list[str]:
 def run_evaluate(args) -> int:
     from pathlib import Path
 
-    from ..leaderboard.records import model_slug, write_record
+    from ..leaderboard.records import is_partial, model_slug, partial_reason, write_record
     from ..model_cards import DEFAULT_DATASET_REPO
     from ..publish.eval_results import write_eval_results
     from .runner import evaluate_config, load_model, result_record
@@ -97,9 +101,17 @@ def run_evaluate(args) -> int:
             f"{res.config:<20}{res.split:<7}{res.n_examples:>7}{res.auc:>8.3f}{res.acc:>8.3f}{res.seconds:>8.1f}  {path}"
         )
     if args.split == "test":
+        # Only scores on the whole test split become benchmark entries; partial ones
+        # (--limit) stay local records, flagged, and the leaderboard does not rank them.
+        full = [r for r in records if not is_partial(r)]
+        for r in records:
+            if is_partial(r):
+                print(f"no .eval_results written: {partial_reason(r)} (a partial score is never a benchmark entry)")
+        if not full:
+            return 0
         # One folder per model: its .eval_results file is what goes into that model's repo.
         model_dir = out / model_slug(model_id)
-        yaml_path = write_eval_results(records, model_dir, dataset_repo_id=benchmark)
+        yaml_path = write_eval_results(full, model_dir, dataset_repo_id=benchmark)
         print(f"eval results: {yaml_path}")
         if not Path(args.model).is_dir():
             print(

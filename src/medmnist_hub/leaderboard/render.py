@@ -2,7 +2,8 @@
 
 Numbers are printed with three decimals, as in the paper; the JSON keeps full
 precision.  Reference rows carry a "paper" marker, incomplete models say how many of
-the group's datasets they have and get no mean.
+the group's datasets they have and get no mean; a score on part of a test split is
+marked with ``*`` and its model is not ranked.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from .aggregate import GROUPS, Leaderboard, Row
 
 GROUP_TITLES = {"2d": "2D (12 datasets)", "3d": "3D (6 datasets)"}
 REFERENCE_MARK = "†"
+PARTIAL_MARK = "*"
 
 
 def fmt(x: float | None) -> str:
@@ -32,15 +34,26 @@ def display_name(row: Row) -> str:
 def rank_label(row: Row) -> str:
     if row.rank is not None:
         return str(row.rank)
-    if not row.complete:
+    if row.missing:
         return "incomplete"
+    if row.partial:
+        return "partial"
     return "ref"
 
 
 def status_label(row: Row) -> str:
-    if not row.complete:
-        return f"incomplete: {len(row.required) - len(row.missing)}/{len(row.required)} datasets"
+    partial = f"partial test set: {', '.join(row.partial)}" if row.partial else ""
+    if row.missing:
+        n = f"incomplete: {len(row.required) - len(row.missing)}/{len(row.required)} datasets"
+        return f"{n}; {partial}" if partial else n
+    if partial:
+        return f"{partial} (not ranked)"
     return "paper (MedMNIST v2.0 data)" if row.reference else "complete"
+
+
+def fmt_cell(x: float, partial: bool) -> str:
+    """A per-dataset value as displayed: three decimals, ``*`` when measured on part of the split."""
+    return fmt(x) + (PARTIAL_MARK if partial else "")
 
 
 def summary_table(lb: Leaderboard, group: str) -> tuple[list[str], list[list[str]]]:
@@ -74,7 +87,7 @@ def dataset_table(lb: Leaderboard, group: str) -> tuple[list[str], list[list[str
         cells = [display_name(r)]
         for s in subsets:
             sc = r.scores.get(s)
-            cells += [fmt(sc.auc) if sc else "—", fmt(sc.acc) if sc else "—"]
+            cells += [fmt_cell(sc.auc, sc.partial) if sc else "—", fmt_cell(sc.acc, sc.partial) if sc else "—"]
         body.append(cells)
     return header, body
 
@@ -92,7 +105,8 @@ def to_markdown(lb: Leaderboard, *, per_dataset: bool = True) -> str:
         f"MedMNIST leaderboard — {lb.split} split, {lb.size} px files; ranked by mean {lb.sort_by.upper()} "
         f"over the datasets of each group (unweighted, as in the paper's Tables 5 and 6). "
         f"{REFERENCE_MARK} = the paper's published result (MedMNIST v2.0 files; reference row, not ranked). "
-        "Models without a result on every dataset of a group get no mean and are listed as incomplete.",
+        "Models without a result on every dataset of a group get no mean and are listed as incomplete; "
+        f"{PARTIAL_MARK} = scored on part of the test split only (not ranked).",
     ]
     for group in GROUPS:
         if not lb.rows(group):
@@ -111,7 +125,7 @@ def _html_table(header: list[str], body: list[list[str]], rows: list[Row], css_c
     out += [f"<th>{html.escape(h)}</th>" for h in header]
     out.append("</tr></thead><tbody>")
     for cells, row in zip(body, rows):
-        cls = "reference" if row.reference else ("incomplete" if not row.complete else "ranked")
+        cls = "reference" if row.reference else ("ranked" if row.complete else "partial" if not row.missing else "incomplete")
         out.append(f'<tr class="{cls}" data-model-id="{html.escape(row.model_id)}">')
         for i, c in enumerate(cells):
             text = html.escape(c)
@@ -136,6 +150,7 @@ def to_html(lb: Leaderboard, *, title: str = "MedMNIST leaderboard") -> str:
         f"<h1>{html.escape(title)}</h1>",
         f"<p>{html.escape(lb.split)} split, {lb.size} px files; ranked by mean {lb.sort_by.upper()}. "
         f"{REFERENCE_MARK} rows are the MedMNIST v2 paper's published results (reference, not ranked). "
+        f"{PARTIAL_MARK} = scored on part of the test split only (not ranked). "
         "Not for clinical use.</p>",
     ]
     for group in GROUPS:

@@ -90,6 +90,12 @@ def _model_records(args) -> list[dict]:
         raise PublishError(
             f"no records with model.id {wanted!r} in {', '.join(args.results)} (found: {ids}); use --record-model-id"
         )
+    from ..leaderboard.records import PartialResultError, check_not_partial
+
+    try:
+        check_not_partial(mine, f"publish model: .eval_results and model-index for {wanted!r}")
+    except PartialResultError as exc:
+        raise PublishError(str(exc)) from None
     return mine
 
 

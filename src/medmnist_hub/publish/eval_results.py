@@ -62,16 +62,15 @@ def write_eval_results(
     """Write (or update) ``model_dir/.eval_results/<filename>``; return its path.
 
     Entries already in the file for other tasks are kept, entries for the same task of
-    the same benchmark are replaced.  The file appears complete or not at all.
+    the same benchmark are replaced.  The file appears complete or not at all.  Partial
+    records (part of the test split) are refused with ``PartialResultError``.
     """
     path = Path(model_dir) / EVAL_RESULTS_DIR / filename
     existing = path.read_text("utf-8") if path.is_file() else None
+    # Built before anything is created: refused records (partial ones) leave no folder behind.
+    text = merged_eval_results_yaml(records, dataset_repo_id=dataset_repo_id, existing=existing, source_url=source_url)
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(
-        path,
-        merged_eval_results_yaml(records, dataset_repo_id=dataset_repo_id, existing=existing, source_url=source_url),
-        only_if_changed=True,
-    )
+    atomic_write_text(path, text, only_if_changed=True)
     return path
 
 
