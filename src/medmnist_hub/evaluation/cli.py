@@ -26,7 +26,13 @@ def register(subparsers) -> None:
         "or 2d / 3d / all",
     )
     p.add_argument("--size", type=int, default=28, help="image size of the files (28 = the paper's)")
-    p.add_argument("--split", default="test", choices=("train", "val", "test"))
+    p.add_argument(
+        "--split",
+        default="test",
+        choices=("train", "val", "validation", "test"),
+        help="split to score (default test; 'validation' is the datasets name of val). Only test-split scores "
+        "become .eval_results",
+    )
     p.add_argument("--out", default="medmnist-results", metavar="DIR", help="where records and .eval_results go")
     p.add_argument(
         "--benchmark",
@@ -73,7 +79,7 @@ def run_evaluate(args) -> int:
     from ..leaderboard.records import is_partial, model_slug, partial_reason, write_record
     from ..model_cards import DEFAULT_DATASET_REPO
     from ..publish.eval_results import write_eval_results
-    from .runner import evaluate_config, load_model, result_record
+    from .runner import evaluate_config, load_model, normalize_split, result_record
 
     subsets = expand_subsets(args.subsets)
     model_id = args.model_id or (Path(args.model).name if Path(args.model).is_dir() else args.model)
@@ -100,7 +106,9 @@ def run_evaluate(args) -> int:
         print(
             f"{res.config:<20}{res.split:<7}{res.n_examples:>7}{res.auc:>8.3f}{res.acc:>8.3f}{res.seconds:>8.1f}  {path}"
         )
-    if args.split == "test":
+        for note in res.notes:
+            print(f"  note: {note}")
+    if normalize_split(args.split) == "test":
         # Only scores on the whole test split become benchmark entries; partial ones
         # (--limit) stay local records, flagged, and the leaderboard does not rank them.
         full = [r for r in records if not is_partial(r)]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..catalog import get_subset, parse_config_name
+from ..catalog import SPLITS, get_subset, parse_config_name
 from ..errors import MedMNISTHubError
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class LoadedModel:
     data_config: dict = field(default_factory=dict)
     revision: str | None = None
     architecture: str | None = None
+    label_names: tuple[str, ...] = ()  # the name of each output, in output order (empty if unknown)
 
     @property
     def input_hw(self) -> tuple[int, int] | None:
@@ -111,6 +113,7 @@ def load_model(name_or_path: str, *, revision: str | None = None, device: str = 
         in_chans = getattr(model.config, "num_channels", None)
         num_labels = int(model.config.num_labels)
         arch = (getattr(model.config, "architectures", None) or [model.config.model_type])[0]
+    label_names = _label_names(config, model.config, num_labels)
     name = str(name_or_path)
     return LoadedModel(
         name=name,
@@ -122,6 +125,64 @@ def load_model(name_or_path: str, *, revision: str | None = None, device: str = 
         data_config=data_config,
         revision=sha,
         architecture=arch,
+        label_names=label_names,
+    )
+
+
+def _label_names(raw_config: dict, model_config, num_labels: int) -> tuple[str, ...]:
+    """The output names a checkpoint declares: timm's ``label_names``, else transformers' ``id2label``."""
+    names = raw_config.get("label_names")
+    if isinstance(names, list) and len(names) == num_labels:
+        return tuple(str(n) for n in names)
+    id2label = getattr(model_config, "id2label", None) or {}
+    by_index = {int(k): str(v) for k, v in id2label.items()}
+    if sorted(by_index) == list(range(num_labels)):
+        return tuple(by_index[i] for i in range(num_labels))
+    return ()
+
+
+# --------------------------------------------------------------------------- label order
+_GENERIC = re.compile(r"^(?:label|class)?[ _-]?(\d+)$")
+
+
+def _norm_label(name: str) -> str:
+    return " ".join(str(name).split()).casefold()
+
+
+def _generic_names(names: Sequence[str]) -> bool:
+    """``LABEL_0, LABEL_1, ...`` / ``0, 1, ...`` / ``class_0, ...``: names that only number the outputs."""
+    matches = [_GENERIC.match(_norm_label(n)) for n in names]
+    return all(m and int(m.group(1)) == i for i, m in enumerate(matches))
+
+
+def label_alignment(lm: LoadedModel, sub) -> tuple[np.ndarray | None, str | None]:
+    """How the model's output columns map onto the catalog's label order for ``sub``.
+
+    Returns (column indices to apply, note), where the indices are None when the outputs
+    are used as they are.  Same names in the same order: (None, None).  Same names in
+    another order: the permutation that puts the columns in the catalog order, and a note
+    saying so.  Generic names (``LABEL_0``...) or none at all: the catalog order is
+    assumed, with a note (many checkpoints carry no names).  Different names: an
+    :class:`EvaluationError` naming both lists, since the model predicts other labels.
+    """
+    catalog = list(sub.label_names)
+    names = list(lm.label_names)
+    ours, theirs = [_norm_label(n) for n in names], [_norm_label(n) for n in catalog]
+    if ours == theirs:  # (RetinaMNIST's own names are "0".."4": equal, not generic)
+        return None, None
+    if not names or _generic_names(names):
+        shown = names or "(none)"
+        return None, (
+            f"label order: the model's label names {shown} are generic; assumed to follow {sub.name}'s order {catalog}"
+        )
+    if sorted(ours) == sorted(theirs) and len(set(ours)) == len(ours):
+        order = np.array([ours.index(t) for t in theirs])
+        return order, (
+            f"label order: the model's outputs {names} were reordered to {sub.name}'s order {catalog} before scoring"
+        )
+    raise EvaluationError(
+        f"{lm.name}: its label names {names} are not {sub.name}'s {catalog} (not the same labels in any order): "
+        f"it was not trained for {sub.key}"
     )
 
 
@@ -176,6 +237,18 @@ def predict_logits(lm: LoadedModel, images: np.ndarray, is_3d: bool, device: str
 
 
 # --------------------------------------------------------------------------- evaluation
+#: Split names accepted besides the official ones (``datasets`` calls the val split "validation").
+SPLIT_ALIASES = {"validation": "val"}
+
+
+def normalize_split(split: str) -> str:
+    """``validation`` -> ``val``; the official names pass; anything else is an EvaluationError."""
+    name = SPLIT_ALIASES.get(split.strip().lower(), split.strip().lower())
+    if name not in SPLITS:
+        raise EvaluationError(f"unknown split {split!r}; use one of {', '.join(SPLITS)} (or 'validation' for val)")
+    return name
+
+
 @dataclass
 class SubsetResult:
     config: str
@@ -220,6 +293,7 @@ def evaluate_config(
 
     sub = get_subset(subset)
     config = sub.file(size).config_name
+    split = normalize_split(split)
     if limit is not None and limit < 1:
         raise EvaluationError(f"limit must be a positive number of examples, got {limit}")
     if lm.num_labels != sub.num_classes:
@@ -227,6 +301,9 @@ def evaluate_config(
             f"{lm.name} has {lm.num_labels} outputs but {sub.name} has {sub.num_classes} "
             f"{'labels' if sub.is_multilabel else 'classes'}"
         )
+    columns, label_note = label_alignment(lm, sub)
+    if label_note:
+        log.warning("%s on %s: %s", lm.name, config, label_note)
     path = (
         Path(npz_path) if npz_path else fetch(sub.key, size, source_dirs=source_dirs, offline=offline, progress=False)
     )
@@ -242,11 +319,20 @@ def evaluate_config(
             all_labels.append(labels)
             seen += len(labels)
     logits = np.concatenate(all_logits)
+    if columns is not None:
+        logits = logits[:, columns]
     labels = np.concatenate(all_labels)
     scores = metrics.scores_from_logits(sub.key, logits)
     result = metrics.compute(sub.key, labels, scores)
     return SubsetResult(
-        config, split, len(labels), float(result["auc"]), float(result["acc"]), time.perf_counter() - t0, limit=limit
+        config,
+        split,
+        len(labels),
+        float(result["auc"]),
+        float(result["acc"]),
+        time.perf_counter() - t0,
+        limit=limit,
+        notes=[label_note] if label_note else [],
     )
 
 
@@ -261,13 +347,15 @@ def result_record(
     if lm.revision:
         extra["revision"] = lm.revision
     record_extra: dict = {}
+    if res.notes:
+        record_extra["evaluation_notes"] = list(res.notes)
     if res.partial:
         how = f" (--limit {res.limit})" if res.limit is not None else ""
-        record_extra = {
-            "partial": True,
-            "notes": f"evaluated on the first {res.n_examples} of the {res.official_size} {res.split} examples{how}: "
-            "not a benchmark result",
-        }
+        record_extra["partial"] = True
+        record_extra["notes"] = (
+            f"evaluated on the first {res.n_examples} of the {res.official_size} {res.split} examples{how}: "
+            "not a benchmark result"
+        )
     return make_record(
         model_id=model_id,
         model_name=model_name or model_id,
