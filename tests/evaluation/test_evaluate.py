@@ -88,7 +88,8 @@ def test_timm_3d_depth_as_channels_matches_an_independent_computation(tmp_path):
     assert res.n_examples == 298
     assert res.auc == pytest.approx(roc_auc_score(labels, probs[:, 1]), abs=1e-6)
     assert res.acc == pytest.approx(accuracy_score(labels, probs.argmax(1)), abs=1e-9)
-    two_d = load_model(str(_timm_checkpoint(tmp_path / "b", "breastmnist")[0]))
+    # A 2D checkpoint whose labels are AdrenalMNIST3D's: only the input channels are wrong.
+    two_d = load_model(str(timm_checkpoint(tmp_path / "b", "breastmnist", label_names=["normal", "hyperplasia"])[0]))
     with pytest.raises(EvaluationError, match=r"takes 3 input channels; .* depth 28 .* \(in_chans=28\)"):
         evaluate_config(two_d, "adrenalmnist3d", source_dirs=[SHARED_DATA], limit=4)
 
