@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from hf_helpers import SYNTHETIC_SPLITS, assert_matches_official, official_arrays
-from support.real_data import SHARED_DATA, real_file_or_skip
+from support.real_data import SHARED_DATA, real_file_or_skip, require
 
 from medmnist_hub.catalog import config_names, get_subset
 from medmnist_hub.errors import FormatError, OfflineError
@@ -45,7 +45,7 @@ def test_uint8_gotcha_is_real_and_dtype_fixes_it(tmp_path):
     assert ds.with_format("numpy")[:4]["image"].dtype == np.int64  # the upcast users trip over
     x = ds.with_format("numpy", dtype=np.uint8)[:]["image"]
     assert x.dtype == np.uint8 and np.array_equal(x, official_arrays(path)["test_images"])
-    import torch
+    torch = require("torch")
 
     t = ds.with_format("torch", dtype=torch.uint8)[:4]
     assert t["image"].dtype == torch.uint8 and tuple(t["image"].shape) == (4, 28, 28, 28)
@@ -133,7 +133,7 @@ def test_errors_name_the_file(tmp_path):
 
 
 def test_decode_images_gives_the_official_arrays(tmp_path):
-    import torch
+    torch = require("torch")
 
     from medmnist_hub.hf_builders import decode_images
 

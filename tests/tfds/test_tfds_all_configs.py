@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tfds_helpers import TFDS_SPLIT, TINY_SPLITS, as_official_arrays, expected_ids, official_split
+from tfds_helpers import TFDS_SPLIT, TINY_SPLITS, as_official_arrays, expected_ids, official_split, require_module
 
 from medmnist_hub import catalog
 from medmnist_hub.catalog import SPLITS
 
-tfds_mod = pytest.importorskip("tensorflow_datasets", reason="the [tfds] extra is not installed")
+tfds_mod = require_module("tensorflow_datasets", "the [tfds] extra is not installed")
 
 CONFIGS = catalog.config_names()
 
@@ -30,7 +30,7 @@ def test_the_builder_has_exactly_the_60_catalog_configs():
 
 def test_config_names_are_the_hugging_face_builders():
     """The contract with the HF builder: the same 60 names, in the same order."""
-    hf = pytest.importorskip("medmnist_hub.hf_builders.builder", reason="the [hf] extra is not installed")
+    hf = require_module("medmnist_hub.hf_builders.builder", "the [hf] extra is not installed")
     assert [c.name for c in hf.MedMNIST.BUILDER_CONFIGS] == CONFIGS
 
 

@@ -6,8 +6,8 @@ grayscale, a 2D RGB, the multi-label, a 3D, a 224 px and a 64-voxel config, buil
 ``dummy_data/`` through ``manual_dir``.
 """
 
-import pytest
+from tfds_helpers import require_module
 
-pytest.importorskip("tensorflow", reason="tfds.testing needs TensorFlow ([tf] extra)")
+require_module("tensorflow", "tfds.testing needs TensorFlow ([tf] extra)")
 
 from medmnist_hub.tfds_builders.medmnist.medmnist_dataset_builder_test import MedmnistTest  # noqa: E402,F401

@@ -5,10 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
 from support.real_data import real_file_or_skip
+from tfds_helpers import require_module
 
-pytest.importorskip("tensorflow_datasets", reason="the [tfds] extra is not installed")
+require_module("tensorflow_datasets", "the [tfds] extra is not installed")
 
 from medmnist_hub.tfds_builders.cli import main  # noqa: E402
 

@@ -7,12 +7,12 @@ import re
 import numpy as np
 import pytest
 from support.real_data import REAL_CONFIGS, real_file_or_skip
-from tfds_helpers import official_split
+from tfds_helpers import official_split, require_module
 
 from medmnist_hub import catalog
 from medmnist_hub.synthetic import write_synthetic
 
-tfds = pytest.importorskip("tensorflow_datasets", reason="the [tfds] extra is not installed")
+tfds = require_module("tensorflow_datasets", "the [tfds] extra is not installed")
 
 from medmnist_hub.tfds_builders import Builder, checksums, dummy_data  # noqa: E402
 

@@ -9,18 +9,17 @@ a subprocess so that the crash, when it happens, cannot take the test session do
 
 from __future__ import annotations
 
-import importlib.util
 import signal
 import sys
 
 import pytest
-from tfds_helpers import run_python
+from tfds_helpers import require_installed, run_python
 
 from medmnist_hub.tfds_builders import import_order
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("triton") is None or importlib.util.find_spec("tensorflow") is None,
-    reason="needs both triton (with torch) and TensorFlow installed: without one of them there is no clash",
+require_installed(
+    ("triton", "tensorflow"),
+    "needs both triton (with torch) and TensorFlow installed: without one of them there is no clash",
 )
 
 # Loads triton exactly the way the project's training code does: timm model + optimizer step.

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from support.real_data import real_file_or_skip
-from tfds_helpers import official_split, run_python
+from tfds_helpers import official_split, require_module, run_python
 
-pytest.importorskip("torch", reason="the [train] extra is not installed")
-pytest.importorskip("tensorflow_datasets", reason="the [tfds] extra is not installed")
+require_module("torch", "the [train] extra is not installed")
+require_module("tensorflow_datasets", "the [tfds] extra is not installed")
 
 RECIPE = """
 import json, sys

@@ -11,18 +11,26 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from support.real_data import REAL_CONFIGS, real_file_or_skip
-from tfds_helpers import TFDS_SPLIT, as_official_arrays, expected_ids, official_label_names, official_split
+from tfds_helpers import (
+    TFDS_SPLIT,
+    as_official_arrays,
+    expected_ids,
+    missing_dependency,
+    official_label_names,
+    official_split,
+    require_module,
+)
 
 from medmnist_hub.catalog import SPLITS, get_subset
 
-pytest.importorskip("tensorflow_datasets", reason="the [tfds] extra is not installed")
+require_module("tensorflow_datasets", "the [tfds] extra is not installed")
 
 
 @pytest.fixture(scope="module")
 def official_names():
     names = official_label_names()
     if not names:
-        pytest.skip("the official medmnist package (dev extra) is not installed")
+        missing_dependency("the official medmnist package (dev extra) is not installed")
     return names
 
 

@@ -17,12 +17,13 @@ import numpy as np
 import pytest
 from support.http_server import FileServer
 from support.real_data import real_file_or_skip
+from tfds_helpers import require_module
 
 from medmnist_hub.catalog import get_subset
 from medmnist_hub.errors import ChecksumError, FormatError, OfflineError
 from medmnist_hub.synthetic import synthetic_arrays, write_synthetic
 
-tfds = pytest.importorskip("tensorflow_datasets", reason="the [tfds] extra is not installed")
+tfds = require_module("tensorflow_datasets", "the [tfds] extra is not installed")
 
 from medmnist_hub.tfds_builders import source as source_lib  # noqa: E402
 

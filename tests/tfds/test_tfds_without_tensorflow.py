@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from support.real_data import real_file_or_skip
-from tfds_helpers import HIDE_TENSORFLOW, run_python
+from tfds_helpers import HIDE_TENSORFLOW, require_module, run_python
 
 from medmnist_hub.synthetic import write_synthetic
 
-pytest.importorskip("tensorflow_datasets", reason="the [tfds] extra is not installed")
-pytest.importorskip("array_record", reason="array_record (part of the [tfds] extra) is not installed")
+require_module("tensorflow_datasets", "the [tfds] extra is not installed")
+require_module("array_record", "array_record (part of the [tfds] extra) is not installed")
 
 CHECK = """
 import json, sys

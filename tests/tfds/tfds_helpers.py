@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import subprocess
@@ -10,6 +11,8 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pytest
+from support.real_data import in_ci
 
 from medmnist_hub.catalog import SPLITS, iter_files
 from medmnist_hub.npz_reader import NpzReader
@@ -18,6 +21,29 @@ from medmnist_hub.synthetic import write_synthetic
 #: Tiny synthetic splits: every config builds and reads back in well under a second.
 TINY_SPLITS = {"train": 4, "val": 2, "test": 3}
 TFDS_SPLIT = {"train": "train", "val": "validation", "test": "test"}
+
+
+def missing_dependency(message: str):
+    """Skip (module-level too) with ``message``, except under ``CI=true``, where every extra is
+    installed and a missing dependency is a failure, never a silent skip."""
+    if in_ci():
+        pytest.fail(f"{message}, but CI=true installs every extra", pytrace=False)
+    pytest.skip(message, allow_module_level=True)
+
+
+def require_module(name: str, reason: str):
+    """Import ``name`` for a test module or test; without it skip with ``reason`` (fail under CI=true)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        missing_dependency(f"{reason}: {name} is not importable ({exc})")
+
+
+def require_installed(names: tuple[str, ...], reason: str) -> None:
+    """Like :func:`require_module`, but only looks the modules up (nothing is imported in this process)."""
+    absent = [n for n in names if importlib.util.find_spec(n) is None]
+    if absent:
+        missing_dependency(f"{reason}: {', '.join(absent)} not installed")
 
 
 def write_synthetic_set(out: Path, split_sizes=TINY_SPLITS) -> dict[str, Path]:
