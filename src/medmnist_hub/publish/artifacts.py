@@ -112,8 +112,17 @@ def stage_model(
     records: Sequence[dict] = (),
     benchmark: str | None = None,
 ) -> Path:
-    """Stage a model folder; with records, (re)write ``.eval_results/medmnist.yaml`` and the card's model-index."""
-    from .eval_results import DEFAULT_FILENAME, EVAL_RESULTS_DIR, card_with_model_index, merged_eval_results_yaml
+    """Stage a model folder; with records, (re)write ``.eval_results/medmnist.yaml`` and the card's model-index.
+
+    A folder without ``README.md`` gets :func:`~medmnist_hub.publish.eval_results.default_model_card`.
+    """
+    from .eval_results import (
+        DEFAULT_FILENAME,
+        EVAL_RESULTS_DIR,
+        card_with_model_index,
+        default_model_card,
+        merged_eval_results_yaml,
+    )
 
     folder = Path(folder)
     files: dict[str, Path | str] = dict(local_files(folder))
@@ -130,6 +139,7 @@ def stage_model(
         existing = files[rel].read_text("utf-8") if isinstance(files.get(rel), Path) else None
         files[rel] = merged_eval_results_yaml(records, dataset_repo_id=benchmark, existing=existing)
         readme = files.get("README.md")
-        readme_text = readme.read_text("utf-8") if isinstance(readme, Path) else None
+        # A folder without a card gets one that carries the data terms (licences, citations, clinical use).
+        readme_text = readme.read_text("utf-8") if isinstance(readme, Path) else default_model_card(repo_id, records)
         files["README.md"] = card_with_model_index(readme_text, records, dataset_repo_id=benchmark, model_name=repo_id)
     return stage(files, staging)

