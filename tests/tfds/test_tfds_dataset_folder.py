@@ -53,6 +53,29 @@ def test_register_writes_tfds_format(tmp_path):
     assert re.fullmatch(r"[0-9a-f]{64}", sha)
 
 
+def test_register_never_leaves_a_torn_checksums_file(tmp_path, monkeypatch):
+    from etils import epath
+
+    path = real_file_or_skip("breastmnist")
+    out = tmp_path / "checksums.tsv"
+    checksums.register([path], out)
+    good = out.read_bytes()
+    real_write_text = epath.Path.write_text
+
+    def dies_half_way(self, data, *args, **kwargs):  # TFDS rewrites the file: die in the middle
+        real_write_text(self, data[: len(data) // 3], *args, **kwargs)
+        raise KeyboardInterrupt("simulated interruption")
+
+    monkeypatch.setattr(epath.Path, "write_text", dies_half_way)
+    extra = tmp_path / "other" / "retinamnist.npz"  # a second official file forces a rewrite
+    extra.parent.mkdir()
+    extra.symlink_to(real_file_or_skip("retinamnist"))
+    with pytest.raises(KeyboardInterrupt):
+        checksums.register([extra], out)
+    assert out.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checksums.tsv", "other"]
+
+
 def test_dummy_data_is_what_the_generator_writes_and_has_the_official_layout(tmp_path):
     from medmnist_hub.npz_reader import NpzReader
     from medmnist_hub.validate import check_layout

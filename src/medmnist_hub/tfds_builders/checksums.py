@@ -11,10 +11,13 @@ written with TFDS's ``checksums`` module (the same code ``tfds build
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from ..acquisition import is_verified
+from ..atomic import atomic_write_bytes
 from ..catalog import DataFile, iter_files
 
 #: The builder's checksums file, next to its module (TFDS looks for it there).
@@ -43,12 +46,24 @@ def measure(paths: Iterable[os.PathLike | str]) -> dict:
 
 
 def register(paths: Iterable[os.PathLike | str], checksums_path: os.PathLike | str = CHECKSUMS_PATH) -> dict:
-    """Add (or refresh) the entries of ``paths`` in ``checksums.tsv``; returns what was measured."""
+    """Add (or refresh) the entries of ``paths`` in ``checksums.tsv``; returns what was measured.
+
+    TFDS's writer rewrites the file in place, so an interruption could leave a torn
+    ``checksums.tsv`` in the package: it writes a scratch copy instead, which then
+    replaces the file atomically (and only if its content changed).
+    """
     from etils import epath
     from tensorflow_datasets.core.download import checksums
 
     infos = measure(paths)
-    checksums.save_url_infos(epath.Path(checksums_path), infos)
+    target = Path(checksums_path)
+    with tempfile.TemporaryDirectory(prefix="medmnist-checksums-") as scratch_dir:
+        scratch = Path(scratch_dir) / target.name
+        if target.exists():
+            shutil.copyfile(target, scratch)
+        checksums.save_url_infos(epath.Path(scratch), infos)
+        if scratch.exists():
+            atomic_write_bytes(target, scratch.read_bytes(), only_if_changed=True)
     return infos
 
 
