@@ -109,6 +109,7 @@ def _board(args):
 def run_build(args) -> int:
     from pathlib import Path
 
+    from ..atomic import atomic_write_text
     from .render import to_html, to_json_text, to_markdown
 
     lb = _board(args)
@@ -119,7 +120,8 @@ def run_build(args) -> int:
         ("leaderboard.html", to_html(lb)),
         ("leaderboard.json", to_json_text(lb)),
     ):
-        (out / name).write_text(text, encoding="utf-8")
+        # Whole or not at all; an unchanged file keeps its mtime (a re-publish sends nothing).
+        atomic_write_text(out / name, text, only_if_changed=True)
         print(out / name)
     return 0
 

@@ -11,14 +11,14 @@ the Hub submit to the benchmark.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
 from .. import __version__
+from ..atomic import atomic_write_bytes
 from .data_terms import CLINICAL_USE_LINE, data_terms_markdown
-from .records import read_records, write_record
+from .records import dumps_record, read_records, record_filename
 
 #: Gradio release the app is written and tested against (Space SDK version).
 GRADIO_VERSION = "6.31.0"
@@ -99,25 +99,36 @@ Only scores on the whole official test split are entries (`evaluate --limit` res
 def write_space(
     out_dir: str | os.PathLike, *, record_paths: Sequence[str | os.PathLike] = (), title: str = "MedMNIST Leaderboard"
 ) -> Path:
-    """Write the Space folder (replacing generated files, keeping nothing stale); return its path."""
+    """Write the Space folder and return its path.
+
+    Every file goes through :mod:`medmnist_hub.atomic` (whole or not at all) and is left
+    untouched when its bytes would not change, so rebuilding an unchanged Space changes
+    nothing and a publish sends nothing.  Generated files that are no longer part of the
+    Space (a record not given any more, a module no longer vendored) are removed after
+    the new ones are in place; files of the folder that we never generate are kept.
+    """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in ("medmnist_hub", "records"):
-        if (out / stale).exists():
-            shutil.rmtree(out / stale)
     pkg = resources.files("medmnist_hub")
-    for src, dst in VENDORED.items():
-        target = out / "medmnist_hub" / dst
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(pkg.joinpath(src).read_bytes())
-    (out / "medmnist_hub" / "__init__.py").write_text(INIT_PY, encoding="utf-8")
-    records_dir = out / "records"
-    records_dir.mkdir()
+    files: dict[str, bytes] = {f"medmnist_hub/{dst}": pkg.joinpath(src).read_bytes() for src, dst in VENDORED.items()}
+    files["medmnist_hub/__init__.py"] = INIT_PY.encode("utf-8")
     for p in record_paths:
         for rec in read_records(p, schema_only=True):
             if not rec["model"]["reference"]:  # the paper rows are built into the app
-                write_record(rec, records_dir)
-    (out / "app.py").write_text(APP_PY, encoding="utf-8")
-    (out / "requirements.txt").write_text("pyyaml>=6\npandas>=2\n", encoding="utf-8")
-    (out / "README.md").write_text(space_card(title), encoding="utf-8")
+                files[f"records/{record_filename(rec)}"] = dumps_record(rec).encode("utf-8")
+    files["app.py"] = APP_PY.encode("utf-8")
+    files["requirements.txt"] = b"pyyaml>=6\npandas>=2\n"
+    files["README.md"] = space_card(title).encode("utf-8")
+
+    for rel, data in files.items():
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(target, data, only_if_changed=True)
+    (out / "records").mkdir(parents=True, exist_ok=True)
+    for generated in ("medmnist_hub", "records"):  # stale generated files, after the new ones are in place
+        for f in sorted((out / generated).rglob("*"), reverse=True):
+            rel = f.relative_to(out).as_posix()
+            if f.is_file() and rel not in files:
+                f.unlink()
+            elif f.is_dir() and not any(f.iterdir()):
+                f.rmdir()
     return out
