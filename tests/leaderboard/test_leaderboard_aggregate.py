@@ -6,19 +6,15 @@ import csv
 import html.parser
 import json
 import statistics
-from pathlib import Path
 
 import pytest
-from support.real_data import in_ci
+from leaderboard_support import REPO, reference_table_or_skip
 
 from medmnist_hub.catalog import SUBSETS_2D, SUBSETS_3D, get_subset
 from medmnist_hub.leaderboard.aggregate import LeaderboardError, build_leaderboard
 from medmnist_hub.leaderboard.paper import paper_records, table_text
 from medmnist_hub.leaderboard.records import make_record, read_records
 from medmnist_hub.leaderboard.render import to_html, to_json_text, to_markdown
-
-REPO = Path(__file__).resolve().parents[2]
-REFERENCE = REPO.parent / "shared" / "reference"
 
 
 def _published(name: str) -> dict[tuple[str, str], tuple[float, float]]:
@@ -33,17 +29,6 @@ def _published(name: str) -> dict[tuple[str, str], tuple[float, float]]:
 
 
 PUBLISHED = {**_published("paper_table3_2d.tsv"), **_published("paper_table4_3d.tsv")}
-
-
-def reference_table_or_skip(name: str, reference_dir: Path | None = None) -> Path:
-    """The shared copy of a paper table; skip when it is absent, except under CI=true (CI has it)."""
-    path = (reference_dir or REFERENCE) / name
-    if not path.is_file():
-        message = f"{path} not present (the shared reference numbers)"
-        if in_ci():
-            pytest.fail(f"{message}; CI=true requires it", pytrace=False)
-        pytest.skip(message)
-    return path
 
 
 def test_package_tables_are_the_reference_copy():
@@ -224,28 +209,6 @@ def test_cli_build_reads_a_results_tree_with_the_paper_folder_once(tmp_path):
     # --no-paper leaves out every reference row, the built-in ones and those read from results/paper.
     data2 = json.loads((tmp_path / "s2" / "leaderboard.json").read_text())
     assert [r["model"]["id"] for r in data2["boards"]["2d"]] == ["lab/resnet18-28"] and data2["boards"]["3d"] == []
-
-
-def test_the_repository_results_folder_builds_a_consistent_board():
-    """Whatever results/ holds (the paper's rows now, the baselines when committed) is read and ranked faithfully."""
-    records = read_records(REPO / "results", schema_only=True)
-    assert records, "results/ holds no records"
-    for size in sorted({r["dataset"]["size"] for r in records if r["dataset"]["split"] == "test"}):
-        lb = build_leaderboard(records, size=size)
-        rows = {(g, r.model_id): r for g in ("2d", "3d") for r in lb.rows(g)}
-        for rec in records:
-            ds = rec["dataset"]
-            if ds["split"] != "test" or ds["size"] != size:
-                continue
-            group = "3d" if get_subset(ds["subset"]).is_3d else "2d"
-            score = rows[(group, rec["model"]["id"])].scores[ds["subset"]]
-            assert (score.auc, score.acc) == (rec["metrics"]["auc"], rec["metrics"]["acc"])
-        for (group, _), row in rows.items():
-            subsets = SUBSETS_2D if group == "2d" else SUBSETS_3D
-            if row.complete:
-                assert row.mean("auc") == pytest.approx(sum(row.scores[s].auc for s in subsets) / len(subsets))
-            else:
-                assert row.mean("auc") is None and row.rank is None
 
 
 def test_per_dataset_checkpoints_of_one_method_form_one_row():
