@@ -9,6 +9,9 @@ Every figure is paired with a baseline measured in the same run on the same data
   floor, to show why the exporter builds record batches itself;
 * peak RSS of exporting 224 px files of two sizes against ``np.load`` of their images
   (what a naive converter holds): ours must stay flat when the file doubles;
+* the same on a ``pathmnist_224``-shaped file of several GB (``BENCH_BIG_GIB`` GiB of
+  training images, default 2.5; val/test in the official proportions): peak RSS of
+  the whole export (parent + its 2 PNG workers) against ``np.load`` of ``train_images``;
 * one epoch (torch, batches of 128/32) over the loaded dataset against the official
   ``medmnist`` package's ``Dataset`` + ``DataLoader`` on the same file with the same
   transform (outputs are checked equal first), three ways: PNG decoded every epoch,
@@ -24,6 +27,7 @@ synthetic official-format files.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import tempfile
@@ -32,7 +36,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import WORK_DIR, Row, peak_rss_of, real_or_synthetic, retina_28_train, timed, upsample_224
+from .common import (
+    WORK_DIR,
+    Row,
+    peak_rss_of,
+    peak_rss_with_children,
+    real_or_synthetic,
+    retina_28_train,
+    timed,
+    upsample_224,
+)
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 
@@ -210,6 +223,105 @@ def _memory_rows() -> list[Row]:
     return rows
 
 
+# -- export memory on a file of several GB -------------------------------------------------
+BIG_CONFIG = "pathmnist_224"
+BIG_GIB = float(os.environ.get("BENCH_BIG_GIB", "2.5"))
+
+EXPORT_BIG_RSS = """
+import time
+from medmnist_hub.hf_builders.export import export_hub_repo
+t0 = time.perf_counter()
+result = export_hub_repo({out!r}, [{config!r}], npz_paths={{{config!r}: {path!r}}}, num_proc=2, progress=False)
+print("EXPORT_SECONDS", time.perf_counter() - t0, "IMAGES", result.images)
+"""
+
+
+def _smooth_bank(shape: tuple[int, ...], count: int = 64, seed: int = 0) -> np.ndarray:
+    """``count`` smooth images: sine gradients at random angles and frequencies, quantised in steps
+    of 16 (low entropy, so PNG-encoding thousands of them takes a minute, not ten)."""
+    rng = np.random.default_rng(seed)
+    h, w, channels = shape
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32) / max(h, w)
+    bank = np.empty((count, h, w, channels), np.uint8)
+    for i in range(count):
+        angle, freq = rng.uniform(0, np.pi), rng.uniform(0.5, 3.0)
+        t = x * np.cos(angle) + y * np.sin(angle)
+        for c in range(channels):
+            wave = 128 + 100 * np.sin(2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi))
+            bank[i, :, :, c] = (np.clip(wave, 0, 255).astype(np.uint8) // 16) * 16
+    return bank
+
+
+def _big_file(train_gib: float) -> tuple[Path, dict[str, int]]:
+    """A ``pathmnist_224``-layout file (stored members) with ``train_gib`` GiB of training images."""
+    from medmnist_hub.catalog import parse_config_name
+    from medmnist_hub.synthetic import write_npz_streaming
+
+    subset, size = parse_config_name(BIG_CONFIG)
+    shape = subset.image_shape(size)
+    train = max(1, int(train_gib * 2**30 // math.prod(shape)))
+    official = subset.split_sizes
+    rows = {split: max(1, round(train * official[split] / official["train"])) for split in official}
+    rows["train"] = train
+    path = WORK_DIR / f"hf-big-{train}" / f"{BIG_CONFIG}.npz"
+    if path.exists():
+        return path, rows
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bank = _smooth_bank(shape)
+
+    def chunks(n: int, offset: int, make, block: int = 256):
+        for start in range(0, n, block):
+            yield make(np.arange(start, min(n, start + block)) + offset)
+
+    members = {}
+    for k, (split, n) in enumerate(rows.items()):
+        members[f"{split}_images"] = ((n, *shape), lambda n=n, k=k: chunks(n, k, lambda i: bank[(i * 7 + i // 64) % 64]))
+    for k, (split, n) in enumerate(rows.items()):
+        members[f"{split}_labels"] = ((n, 1), lambda n=n, k=k: chunks(
+            n, k, lambda i: (i % subset.num_classes).astype(np.uint8)[:, None]))
+    write_npz_streaming(path, members, compressed=False)
+    return path, rows
+
+
+def _big_memory_row() -> Row:
+    """Peak RSS of exporting a several-GB 224 px file (parent + workers) against np.load of its train images."""
+    t0 = time.perf_counter()
+    path, rows = _big_file(BIG_GIB * SCALE)
+    made_s = time.perf_counter() - t0
+    out = WORK_DIR / "hf-export-big"
+    shutil.rmtree(out, ignore_errors=True)
+    try:
+        parent, workers, stdout = peak_rss_with_children(
+            EXPORT_BIG_RSS.format(out=str(out), config=BIG_CONFIG, path=str(path)))
+        seconds = float(stdout.split("EXPORT_SECONDS")[1].split()[0])
+        images = int(stdout.split("IMAGES")[1].split()[0])
+        parquet = sum(f.stat().st_size for f in out.rglob("*.parquet"))
+        base, _ = peak_rss_of(NP_LOAD_RSS.format(path=str(path)))
+        file_bytes = path.stat().st_size
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+        if os.environ.get("BENCH_KEEP_FILES") != "1":
+            shutil.rmtree(path.parent, ignore_errors=True)
+    from medmnist_hub.catalog import parse_config_name
+
+    subset, size = parse_config_name(BIG_CONFIG)
+    train_mib = rows["train"] * math.prod(subset.image_shape(size)) / 2**20
+    total = parent + sum(workers)
+    return Row(
+        benchmark="hf export",
+        case=f"{BIG_CONFIG}-shaped: peak RSS of export-hf (num_proc=2, parent + workers), "
+             f"{train_mib / 1024:.2f} GiB of train images",
+        ours=total, baseline=base, unit="MiB", baseline_name="np.load of train_images", higher_is_better=False,
+        data="synthetic official layout: smooth gradients quantised in steps of 16 (stored members)",
+        notes=f"file {file_bytes / 2**30:.2f} GiB, splits {rows}; parent {parent:.0f} MiB, child processes "
+              f"(PNG workers, multiprocessing's resource tracker) "
+              f"{', '.join(f'{w:.0f} MiB' for w in sorted(workers, reverse=True)) or 'none'}; export {seconds:.0f}s "
+              f"({images / seconds:.0f} images/s on these low-entropy images); Parquet {parquet / 2**20:.0f} MiB; "
+              f"file written in {made_s:.0f}s",
+        extra={"parent_mib": parent, "worker_mib": workers, "export_s": seconds, "rows": rows},
+    )
+
+
 # -- epochs --------------------------------------------------------------------------------
 def _epoch_2d_rows(path: Path, data: str) -> list[Row]:
     import medmnist
@@ -384,6 +496,11 @@ def run() -> list[Row]:
         shutil.rmtree(big.parent, ignore_errors=True)
     rows.append(_builder_row(pneumonia, "pneumoniamnist", p_data))
     rows += _memory_rows()
+    small = rows[-1]
+    big = _big_memory_row()
+    big.notes += (f"; the parent's peak differs by {big.extra['parent_mib'] - small.ours:+.0f} MiB from the "
+                  f"{small.case.rsplit(', ', 1)[1]} case above")
+    rows.append(big)
     rows += _epoch_2d_rows(pneumonia, p_data)
     vessel, v_data = real_or_synthetic("vesselmnist3d_64", "hf-synthetic")
     rows.append(_epoch_3d_row(vessel, v_data))

@@ -57,7 +57,7 @@ def timed(fn, *args, repeat: int = 1, **kwargs) -> tuple[float, object]:
     return best, result
 
 
-def peak_rss_of(code: str, env: dict | None = None) -> tuple[float, str]:
+def peak_rss_of(code: str, env: dict | None = None, stderr_hook=None) -> tuple[float, str]:
     """Run ``code`` in a fresh interpreter; return its peak RSS in MiB and its stdout.
 
     A fresh process per measurement: ``ru_maxrss`` only ever grows, so measuring two
@@ -75,7 +75,72 @@ def peak_rss_of(code: str, env: dict | None = None) -> tuple[float, str]:
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark subprocess failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     kb = next(int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("__PEAK_RSS_KB__"))
+    if stderr_hook is not None:
+        stderr_hook(proc.stderr)
     return kb / 1024, proc.stdout
+
+
+# Started before the measured code: polls the VmHWM (peak RSS since exec) of every direct child
+# process, so that worker pools (spawned: each child has its own address space) are counted too.
+_WATCH_CHILDREN = """
+import os as _os, threading as _threading, time as _time
+_child_peaks_kb = {}
+_watch_stop = _threading.Event()
+
+with open("/proc/self/cmdline", "rb") as _f:
+    _own_cmdline = _f.read()
+
+def _poll_children():
+    me = _os.getpid()
+    for entry in _os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) != me:
+                    continue
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if f.read() == _own_cmdline:  # forked but not yet exec'd: still our memory, not its own
+                    continue
+            with open(f"/proc/{entry}/status") as f:
+                kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))
+        except (OSError, ValueError, IndexError, StopIteration):
+            continue
+        _child_peaks_kb[entry] = max(_child_peaks_kb.get(entry, 0), kb)
+
+def _watch_children():
+    while not _watch_stop.is_set():
+        _poll_children()
+        _time.sleep(0.1)
+
+_watcher = _threading.Thread(target=_watch_children, daemon=True)
+_watcher.start()
+"""
+
+_REPORT_CHILDREN = """
+_watch_stop.set()
+_watcher.join()
+import sys as _sys
+print("__CHILD_PEAKS_KB__", *sorted(_child_peaks_kb.values()), file=_sys.stderr)
+"""
+
+
+def peak_rss_with_children(code: str, env: dict | None = None) -> tuple[float, list[float], str]:
+    """:func:`peak_rss_of`, plus the peak RSS (MiB) of each child process ``code`` started.
+
+    Children are sampled every 0.1 s while they live (their VmHWM is a high-water mark, so a
+    sample late in their life holds their peak); the sum parent + children bounds the total
+    footprint from above (the peaks need not coincide).
+    """
+    proc_peaks: list[float] = []
+
+    def grab(stderr: str) -> None:
+        for line in stderr.splitlines():
+            if line.startswith("__CHILD_PEAKS_KB__"):
+                proc_peaks.extend(int(v) / 1024 for v in line.split()[1:])
+
+    parent, stdout = peak_rss_of(_WATCH_CHILDREN + code + _REPORT_CHILDREN, env=env, stderr_hook=grab)
+    return parent, proc_peaks, stdout
 
 
 def real_or_none(config: str) -> Path | None:
