@@ -49,6 +49,7 @@ def render_model_card(
     from huggingface_hub import ModelCard, ModelCardData
 
     from ..leaderboard.hub_format import model_index_results
+    from ..leaderboard.records import partial_reason
 
     test = checkpoint_record["metrics"]
     subset = get_subset(spec["subset"])
@@ -62,7 +63,8 @@ def render_model_card(
         tags=["timm", "image-classification", "medmnist", "medical-imaging", subset.key, f"{subset.dimension}d"],
         datasets=[dataset_repo_id],
         metrics=["roc_auc", "accuracy"],
-        eval_results=model_index_results([checkpoint_record], dataset_repo_id),
+        # Scores on a partial or non-official test set never become Hub benchmark entries.
+        eval_results=None if partial_reason(checkpoint_record) else model_index_results([checkpoint_record], dataset_repo_id),
     )
     display = spec.get("display_name", spec["architecture"])
     upsample = spec["input_size"] // spec["data_size"]
@@ -109,7 +111,7 @@ MedMNIST v{RELEASE_VERSION} files (config `{config}`).
 |---|---:|---:|
 {chr(10).join(rows)}
 
-AUC and ACC follow the official MedMNIST evaluator (`medmnist_hub.metrics`). The best epoch was chosen by validation
+{f"**Not a benchmark result:** {partial_reason(checkpoint_record)}." + chr(10) + chr(10) if partial_reason(checkpoint_record) else ""}AUC and ACC follow the official MedMNIST evaluator (`medmnist_hub.metrics`). The best epoch was chosen by validation
 AUC{f" (epoch {best_epoch:g})" if best_epoch is not None else ""}. The paper's numbers were computed on the v2.0 files;
 v3.0 removed a few blank samples from some subsets, so counts can differ slightly.
 

@@ -26,7 +26,7 @@ from ..catalog import UnknownConfigError, parse_config_name
 from .hub import PublishError, is_pickle_based, local_files, stage
 
 #: Folders of an export that are not part of the dataset repo.
-EXPORT_SKIP_PREFIXES = (".medmnist-staging/",)
+EXPORT_SKIP_PREFIXES = (".medmnist-staging/", ".medmnist-previous/")  # export-hf scratch space
 
 
 def _front_matter(text: str, where: str) -> dict:

