@@ -1,7 +1,7 @@
 """Run every benchmark, print one table, write bench/RESULTS.md.
 
     python -m bench                      # all (what `make bench` runs)
-    python -m bench --only metric hf     # a subset, by module suffix
+    python -m bench --only metric hf     # a subset, by module suffix (writes out/bench/, not RESULTS.md)
 
 Each benchmark module runs in its own interpreter: peak-RSS figures stay clean, a
 crash in one does not lose the others, and TensorFlow (TFDS benchmark) never shares a
@@ -112,10 +112,21 @@ def render(rows: list[dict], machine: dict, failures: dict[str, str], command: s
     return "\n".join(lines) + "\n"
 
 
+def default_output(only: list[str] | None) -> Path:
+    """The committed table is the full run's; a partial run gets its own file next to the JSON."""
+    if not only:
+        return REPO_ROOT / "bench" / "RESULTS.md"
+    return REPO_ROOT / "out" / "bench" / f"RESULTS-{'-'.join(only)}.md"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=MODULES, help="run only these benchmarks")
-    parser.add_argument("--output", default=str(REPO_ROOT / "bench" / "RESULTS.md"))
+    parser.add_argument(
+        "--output",
+        help="where to write the table (default: bench/RESULTS.md for a full run; out/bench/RESULTS-<names>.md "
+        "with --only, so a partial run never replaces the committed full table)",
+    )
     parser.add_argument("--json", default=str(REPO_ROOT / "out" / "bench" / "results.json"))
     args = parser.parse_args(argv)
     names = args.only or MODULES
@@ -132,10 +143,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"   {r['case']}: ours {fmt(r['ours'])} vs {r['baseline_name']} {fmt(r['baseline'])} {r['unit']} -> {r['ratio']:.2f}x", flush=True)
         rows += got
     command = "make bench" if not args.only else f"python -m bench --only {' '.join(names)}"
-    Path(args.output).write_text(render(rows, machine, failures, command))
+    output = Path(args.output) if args.output else default_output(args.only)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render(rows, machine, failures, command))
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps({"machine": machine, "rows": rows, "failures": failures}, indent=2))
-    print(f"wrote {args.output}")
+    print(f"wrote {output}")
     return 1 if failures else 0
 
 

@@ -240,3 +240,18 @@ def test_per_dataset_checkpoints_of_one_method_form_one_row():
     ]
     with pytest.raises(LeaderboardError, match="two results for 'm' on config 'pathmnist'"):
         build_leaderboard(twice)
+
+
+def test_cli_split_validation_is_the_val_board(tmp_path):
+    from medmnist_hub.cli import main
+    from medmnist_hub.leaderboard.records import write_record
+
+    for rec in _model("lab/val-only", SUBSETS_2D, auc=0.91, acc=0.81, split="val"):
+        write_record(rec, tmp_path / "results")
+    args = ["leaderboard", "build", "--records", str(tmp_path / "results"), "--no-paper"]
+    assert main([*args, "--split", "validation", "--out", str(tmp_path / "val")]) == 0
+    assert main([*args, "--out", str(tmp_path / "test")]) == 0
+    val = json.loads((tmp_path / "val" / "leaderboard.json").read_text())["boards"]["2d"]
+    test = json.loads((tmp_path / "test" / "leaderboard.json").read_text())["boards"]["2d"]
+    assert [r["model"]["id"] for r in val] == ["lab/val-only"] and val[0]["rank"] == 1
+    assert test == []

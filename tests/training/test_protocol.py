@@ -63,3 +63,13 @@ def test_global_batch_is_the_papers_on_any_number_of_processes(monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "3")
     with pytest.raises(ConfigError, match="cannot be split evenly across 3 processes"):
         per_device_batch(spec)
+
+
+def test_2d_and_3d_forms_are_different_leaderboard_methods():
+    # One leaderboard row per method: the 12 2D networks share one, the depth-as-channels 3D networks another
+    # (a shared id with two names is refused by the leaderboard).
+    from medmnist_hub.training.baseline import method_name
+
+    assert {method_name(model_spec(s)) for s in ("breastmnist", "pneumoniamnist", "retinamnist")} == {"resnet18-28"}
+    assert {method_name(model_spec(s)) for s in ("adrenalmnist3d", "vesselmnist3d")} == {"resnet18-28-depth-as-channels"}
+    assert method_name(model_spec("breastmnist", input_size=28)) == "resnet18-28-in28"

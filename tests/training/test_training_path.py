@@ -189,3 +189,11 @@ def test_same_seed_same_result_and_resume(tmp_path, monkeypatch):
     c = trainer_mod.train(spec3, tmp_path / "b", seed=3, splits=splits, resume=True, progress=False)
     assert sum(fetched) == SPLITS["train"]
     assert [h["epoch"] for h in c.history if "eval_auc" in h] == [1.0, 2.0, 3.0]
+    assert c.train_seconds > b.train_seconds  # the resumed call adds its time to the first call's
+
+    # resuming a finished run trains nothing: it re-exports and re-scores, and keeps the recorded throughput
+    fetched.clear()
+    d = trainer_mod.train(spec3, tmp_path / "b", seed=3, splits=splits, resume=True, progress=False)
+    assert sum(fetched) == 0 and d.test == c.test
+    assert d.train_samples_per_second == c.train_samples_per_second > 0
+    assert d.train_seconds >= c.train_seconds

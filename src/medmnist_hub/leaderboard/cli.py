@@ -36,7 +36,12 @@ def _add_source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-paper", action="store_true", help="leave out the paper's reference rows (built in, or read from files)"
     )
-    p.add_argument("--split", default="test", choices=("train", "val", "test"))
+    p.add_argument(
+        "--split",
+        default="test",
+        choices=("train", "val", "validation", "test"),
+        help="split of the board (default test; 'validation' is the published name of val)",
+    )
     p.add_argument("--size", type=int, default=28, help="image size of the board (28 = the paper's files)")
     p.add_argument("--sort-by", default="auc", choices=("auc", "acc"))
 
@@ -99,10 +104,12 @@ def collect(args) -> list[dict]:
 
 
 def _board(args):
+    from ..examples import OFFICIAL_SPLIT_NAMES
     from .aggregate import build_leaderboard
 
+    split = OFFICIAL_SPLIT_NAMES.get(args.split, args.split)  # "validation" -> "val"
     return build_leaderboard(
-        collect(args), split=args.split, size=args.size, sort_by=args.sort_by, include_reference=not args.no_paper
+        collect(args), split=split, size=args.size, sort_by=args.sort_by, include_reference=not args.no_paper
     )
 
 

@@ -89,6 +89,14 @@ def render_model_card(
             f"| ours, mean ± std over {n} seeds | {_fmt(seeds_summary['auc'], seeds_summary.get('auc_std'))} | "
             f"{_fmt(seeds_summary['acc'], seeds_summary.get('acc_std'))} |"
         )
+    n_runs = (seeds_summary or {}).get("n_runs") or 1
+    spread_line = (
+        f"Scores are single-split estimates; the spread over the {n_runs} seeds above shows how much they move "
+        "with the random initialisation."
+        if n_runs > 1
+        else "Scores come from one training run (one seed) on one test split; how much they move with the random "
+        "initialisation was not measured for this checkpoint."
+    )
     if paper:
         rows.append(f"| paper: {paper_method} (MedMNIST v2 data) | {paper['auc']:.3f} | {paper['acc']:.3f} |")
     license_line = (
@@ -159,7 +167,7 @@ logits = model(**processor(example)).logits
 - Trained and evaluated on {subset.split_sizes['train']:,} / {subset.split_sizes['test']:,} low-resolution
   {"volumes" if subset.is_3d else "images"} from one source collection; performance on other scanners, sites or
   populations is unknown.
-- Scores are single-split estimates; see the seed spread above.
+- {spread_line}
 - Labels come from the source dataset and may contain errors.
 
 ## Data license

@@ -40,8 +40,13 @@ def run_name(spec: ModelSpec) -> str:
 
 
 def method_name(spec: ModelSpec) -> str:
-    """The leaderboard row a run belongs to: one method, one checkpoint per dataset (``resnet18-28``)."""
-    return run_name(spec).replace(f"-{spec.config_name}", "", 1)
+    """The leaderboard row a run belongs to: one method, one checkpoint per dataset (``resnet18-28``).
+
+    The 3D form is a different network (depth read as channels), so it is its own method
+    (``resnet18-28-depth-as-channels``), as the paper's 2D and 3D ResNets are different rows.
+    """
+    name = run_name(spec).replace(f"-{spec.config_name}", "", 1)
+    return f"{name}-depth-as-channels" if spec.subset.is_3d else name
 
 
 def run_baseline(

@@ -59,11 +59,24 @@ def markdown_table(summaries: list[dict]) -> str:
 
 
 #: README blocks ``<!-- results-table:NAME -->`` ... ``<!-- /results-table -->`` and the folder each shows.
-README_TABLES = {"baselines": "results/baselines", "experiments": "results/experiments"}
+README_TABLES = {"baselines": "results/baselines", "experiments": "results/experiments", "leaderboard": "results"}
+
+
+def leaderboard_markdown(records_dir: Path) -> str:
+    """The paper's default board (test split, 28 px) from every result record under ``records_dir``."""
+    from ..leaderboard.aggregate import build_leaderboard
+    from ..leaderboard.paper import with_paper_rows
+    from ..leaderboard.records import read_records
+    from ..leaderboard.render import to_markdown
+
+    return to_markdown(build_leaderboard(with_paper_rows(read_records(records_dir, schema_only=True))))
 
 
 def readme_block(name: str, root: Path = Path(".")) -> str:
-    return markdown_table(load_summaries(root / README_TABLES[name]))
+    folder = root / README_TABLES[name]
+    if name == "leaderboard":
+        return leaderboard_markdown(folder)
+    return markdown_table(load_summaries(folder))
 
 
 def update_readme(readme: Path, root: Path = Path(".")) -> None:

@@ -177,7 +177,8 @@ def train(
         optimizers=paper_optimizer(model, spec, steps_per_epoch(spec, len(train_ds))),
     )
     has_checkpoint = resume and any((run_dir / "checkpoints").glob("checkpoint-*"))
-    earlier_seconds = _earlier_train_seconds(run_dir) if has_checkpoint else 0.0
+    earlier = _earlier_metrics(run_dir) if has_checkpoint else {}
+    earlier_seconds = float(earlier.get("train_seconds") or 0.0)
     t0 = time.perf_counter()
     train_output = trainer.train(resume_from_checkpoint=True if has_checkpoint else None)
     train_seconds = earlier_seconds + time.perf_counter() - t0
@@ -198,19 +199,29 @@ def train(
         val=val,
         test=test,
         train_seconds=train_seconds,
-        train_samples_per_second=train_output.metrics.get("train_samples_per_second", float("nan")),
+        train_samples_per_second=_throughput(train_output.metrics, earlier),
         history=history,
     )
     atomic_write_text(run_dir / "metrics.json", json.dumps(asdict(result), indent=2, default=str) + "\n")
     return result
 
 
-def _earlier_train_seconds(run_dir: Path) -> float:
-    """Training time already spent by a completed earlier call on this run (resumed runs add to it)."""
+def _earlier_metrics(run_dir: Path) -> dict:
+    """What a completed earlier call on this run recorded (resumed runs add their training time to it)."""
     try:
-        return float(json.loads((run_dir / "metrics.json").read_text())["train_seconds"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return 0.0
+        got = json.loads((run_dir / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return got if isinstance(got, dict) else {}
+
+
+def _throughput(train_metrics: dict, earlier: dict) -> float:
+    """Samples/s of the training steps; a call that resumes a finished run trains nothing and keeps the old figure."""
+    now = train_metrics.get("train_samples_per_second")
+    if now:
+        return float(now)
+    before = earlier.get("train_samples_per_second")
+    return float(before) if before else float("nan")
 
 
 def _best_epoch(history: list[dict], best_metric: float | None) -> float | None:
