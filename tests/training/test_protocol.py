@@ -73,3 +73,9 @@ def test_2d_and_3d_forms_are_different_leaderboard_methods():
     assert {method_name(model_spec(s)) for s in ("breastmnist", "pneumoniamnist", "retinamnist")} == {"resnet18-28"}
     assert {method_name(model_spec(s)) for s in ("adrenalmnist3d", "vesselmnist3d")} == {"resnet18-28-depth-as-channels"}
     assert method_name(model_spec("breastmnist", input_size=28)) == "resnet18-28-in28"
+
+
+def test_experiment_runs_are_named_apart_from_the_protocol_runs():
+    assert model_spec("breastmnist").display_name == "ResNet-18 (28)"
+    assert model_spec("breastmnist", input_size=28).display_name == "ResNet-18 (28, 28 px input)"
+    assert model_spec("vesselmnist3d").display_name == "ResNet-18 (depth-as-channels, 28)"

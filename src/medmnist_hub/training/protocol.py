@@ -76,9 +76,12 @@ class ModelSpec:
     @property
     def display_name(self) -> str:
         family = ARCHITECTURES[self.architecture]
+        detail = self.protocol
+        if self.input_size != default_input_size(self.protocol, self.data_size):
+            detail += f", {self.input_size} px input"  # an experiment, not the protocol's network
         if self.subset.is_3d:
-            return f"{family} (depth-as-channels, {self.protocol})"
-        return f"{family} ({self.protocol})"
+            return f"{family} (depth-as-channels, {detail})"
+        return f"{family} ({detail})"
 
     def data_config(self) -> dict:
         """The preprocessing stored in timm's ``pretrained_cfg`` (honoured by both processors)."""
