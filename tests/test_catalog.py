@@ -113,3 +113,21 @@ def test_info_table_and_single(capsys):
     assert out.count("\n") == 19 and "CC BY-NC 4.0" in out
     assert main(["info", "retinamnist"]) == 0
     assert "ordinal-regression" in capsys.readouterr().out
+
+
+def test_readme_catalog_table_is_the_catalog():
+    # The README's table is hand-formatted Markdown; every cell must still be the catalog's fact.
+    from support.real_data import REPO_ROOT
+
+    rows = {}
+    for line in (REPO_ROOT / "README.md").read_text().splitlines():
+        cells = [c.strip().strip("*") for c in line.strip().strip("|").split("|")]
+        if len(cells) == 10 and cells[0] in SUBSETS:
+            rows[cells[0]] = cells
+    assert sorted(rows) == sorted(SUBSETS), "README's catalog table lost or gained a subset"
+    for key, (_, dim, task, classes, ch, sizes, train, val, test, lic) in rows.items():
+        s = get_subset(key)
+        assert (dim, task, int(classes), int(ch)) == (f"{s.dimension}D", s.task, s.num_classes, s.channels), key
+        assert sizes == "/".join(map(str, s.sizes)), key
+        assert [int(n.replace(",", "")) for n in (train, val, test)] == [s.split_sizes[k] for k in ("train", "val", "test")], key
+        assert lic == s.license, key
