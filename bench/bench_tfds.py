@@ -10,6 +10,9 @@ through the Hugging Face builder (``medmnist_hub.hf_builders.load_medmnist``):
 * ``tf.data`` iteration over the training split (decoded uint8 batches of 256):
   ``builder.as_dataset(...).batch(256).prefetch(AUTOTUNE)`` against HF's own way to a
   ``tf.data.Dataset``, ``Dataset.to_tf_dataset(batch_size=256)``;
+* the same two figures against the Hub artifact itself: TFDS's build against ``export-hf``
+  (Parquet + card, one process) on the same file, and its ``tf.data`` epoch against the export
+  loaded back with ``load_dataset(<export folder>, config)`` then ``to_tf_dataset``;
 * random access without TensorFlow: ``tfds.data_source`` ``records[i]`` at random
   indices against ``Dataset.with_format("numpy")[i]``;
 * peak RSS of a build (fresh process, no TensorFlow: array_record) against the HF build.
@@ -93,6 +96,15 @@ def _build_hf(config: str, kwargs: dict, cache_dir: Path):
     return time.perf_counter() - t0, dd
 
 
+def _export_hf(config: str, path: Path, out: Path) -> float:
+    """Seconds for ``export-hf`` of one config into ``out`` (one process, as the TFDS build)."""
+    from medmnist_hub.hf_builders.export import export_hub_repo
+
+    t0 = time.perf_counter()
+    export_hub_repo(out, [config], npz_paths={config: path}, num_proc=1, progress=False)
+    return time.perf_counter() - t0
+
+
 def _dir_mib(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
 
@@ -132,8 +144,9 @@ def _case_rows(config: str, path: Path, data: str, kwargs: dict) -> list[Row]:
     scratch = Path(tempfile.mkdtemp(prefix="bench-tfds-", dir=WORK_DIR))
     try:
         # Best of two builds each, interleaved, so that load from other processes hits both alike.
-        t_rec = t_arr = t_hf = float("inf")
+        t_rec = t_arr = t_hf = t_exp = float("inf")
         for attempt in range(2):
+            t_exp = min(t_exp, _export_hf(config, path, scratch / f"export-{attempt}"))
             t, rec_builder = _build_tfds(config, kwargs, "tfrecord", scratch / f"tfds-tfrecord-{attempt}")
             t_rec = min(t_rec, t)
             t, hf = _build_hf(config, kwargs, scratch / f"hf-{attempt}")
@@ -158,6 +171,22 @@ def _case_rows(config: str, path: Path, data: str, kwargs: dict) -> list[Row]:
                     notes=f"{t:.1f}s vs {t_hf:.1f}s; on disk {mib:.1f} MiB vs {hf_mib:.1f} MiB",
                 )
             )
+        export_dir = scratch / "export-1"
+        exp_mib = _dir_mib(export_dir / "data")
+        rows.append(
+            Row(
+                "tfds",
+                f"{config}: build time per image, tfrecord vs the Hub export ({n_images:,} images)",
+                t_rec * per,
+                t_exp * per,
+                unit="ms/image",
+                baseline_name="export-hf (Parquet + card, 1 process)",
+                higher_is_better=False,
+                data=data,
+                notes=f"{t_rec:.1f}s vs {t_exp:.1f}s; on disk {_dir_mib(Path(rec_builder.data_dir)):.1f} MiB vs "
+                f"{exp_mib:.1f} MiB of Parquet",
+            )
+        )
 
         # tf.data throughput over the training split, one warm-up pass each, best of two timed passes.
         # No auto-cache: TFDS would keep small datasets in memory after the first pass, which
@@ -170,6 +199,25 @@ def _case_rows(config: str, path: Path, data: str, kwargs: dict) -> list[Row]:
         t_ours, n_ours = min(_tf_epoch(ours_ds) for _ in range(2))
         t_hf_it, n_hf = min(_tf_epoch(hf_ds) for _ in range(2))
         assert n_ours == n_hf == rec_builder.info.splits["train"].num_examples
+        import datasets
+
+        exported = datasets.load_dataset(str(export_dir), config, split="train", cache_dir=str(scratch / "hf-load"))
+        exp_ds = exported.to_tf_dataset(columns="image", label_cols="label", batch_size=BATCH)
+        _tf_epoch(exp_ds)
+        t_exp_it, n_exp = min(_tf_epoch(exp_ds) for _ in range(2))
+        assert n_exp == n_ours
+        rows.append(
+            Row(
+                "tfds",
+                f"{config}: tf.data epoch over train vs the Hub export, batches of {BATCH}",
+                n_ours / t_ours,
+                n_exp / t_exp_it,
+                unit="images/s",
+                baseline_name="load_dataset(export).to_tf_dataset",
+                data=data,
+                notes=f"{t_ours:.2f}s vs {t_exp_it:.2f}s; the Parquet export read back as users load it from the Hub",
+            )
+        )
         rows.append(
             Row(
                 "tfds",
