@@ -58,8 +58,9 @@ def markdown_table(summaries: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-#: README blocks ``<!-- results-table:NAME -->`` ... ``<!-- /results-table -->`` and the folder each shows.
-README_TABLES = {"baselines": "results/baselines", "experiments": "results/experiments", "leaderboard": "results"}
+def summaries_table(folder: Path) -> str:
+    """The results table of every run summary under ``folder``."""
+    return markdown_table(load_summaries(folder))
 
 
 def leaderboard_markdown(records_dir: Path) -> str:
@@ -72,11 +73,18 @@ def leaderboard_markdown(records_dir: Path) -> str:
     return to_markdown(build_leaderboard(with_paper_rows(read_records(records_dir, schema_only=True))))
 
 
+#: README blocks ``<!-- results-table:NAME -->`` ... ``<!-- /results-table -->``: the folder each
+#: shows and how it is rendered.
+README_TABLES = {
+    "baselines": ("results/baselines", summaries_table),
+    "experiments": ("results/experiments", summaries_table),
+    "leaderboard": ("results", leaderboard_markdown),
+}
+
+
 def readme_block(name: str, root: Path = Path(".")) -> str:
-    folder = root / README_TABLES[name]
-    if name == "leaderboard":
-        return leaderboard_markdown(folder)
-    return markdown_table(load_summaries(folder))
+    folder, render = README_TABLES[name]
+    return render(root / folder)
 
 
 def update_readme(readme: Path, root: Path = Path(".")) -> None:
