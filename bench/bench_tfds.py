@@ -224,7 +224,7 @@ def _case_rows(config: str, path: Path, data: str, kwargs: dict) -> list[Row]:
                 )
             )
 
-  # Random access, numpy out (the no-TensorFlow path).
+        # Random access, numpy out (the no-TensorFlow path).
         records = arr_builder.as_data_source(split="train")
         hf_np = hf["train"].with_format("numpy")
         idx = np.random.default_rng(0).integers(0, len(records), RANDOM_READS)
