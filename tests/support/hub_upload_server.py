@@ -4,7 +4,7 @@
 ``create_commit``, ``list_repo_tree``, ``repo_info``) talks to it exactly as to the Hub:
 
 - ``POST /api/repos/create``                                  (409 when it exists)
-- ``POST /api/validate-yaml``                                 (README metadata parsed with PyYAML)
+- ``POST /api/validate-yaml``                                 (card metadata, checked as the Hub checks it)
 - ``POST /api/{type}s/{org}/{name}/preupload/{rev}``          (upload mode + remote oid per file)
 - ``POST /{prefix}{org}/{name}.git/info/lfs/objects/batch``   (git-LFS batch API, basic transfer)
 - ``PUT  /lfs-objects/{type}/{org}/{name}/{oid}``             (the LFS upload URL handed out)
@@ -14,7 +14,13 @@
 - ``POST /api/{type}s/{org}/{name}/branch/{branch}``          (create a branch)
 - ``GET  /api/{type}s/{org}/{name}[/revision/{rev}]``         (repo info)
 - ``GET  /api/{type}s/{org}/{name}/tree/{rev}[/{path}]``      (list files, with LFS info)
-- ``GET  /api/datasets/{org}/{name}/leaderboard``             (eval results of stored model repos for a benchmark)
+- ``GET  /{prefix}{org}/{name}/resolve/{rev}/{path}``         (a file, for ``hf_hub_download``; HEAD too)
+- ``GET  /api/datasets/{org}/{name}/leaderboard``             (eval results of stored model repos for a benchmark,
+                                                               ``?base_model=false`` for derivatives too)
+
+Pushes are checked as the Hub checks them, from its published specifications (see "what the Hub
+checks on push" below: card metadata, ``eval.yaml``, ``.eval_results``); a refused commit writes
+nothing and answers 400 with the reason, as ``/api/validate-yaml`` does for a card.
 
 Commits land in real git repositories under ``root/{models,datasets,spaces}/{org}/{name}``:
 LFS files as git-LFS pointer blobs with their bytes under ``.git/lfs/objects/``, the layout
@@ -76,6 +82,269 @@ GIT_ENV = {
 }
 
 
+# ------------------------------------------------------------------------ what the Hub checks on push
+# Each rule below names the published file it comes from (hub-docs at 242f4a1, huggingface.js at
+# fe42e68, huggingface_hub 2.4.0).  The lists are facts copied from those files; each rule has a
+# test in tests/publish/test_hub_contracts.py that feeds it a wrong file and our own file.
+
+#: hub-docs ``docs/hub/eval-results.md`` ("evaluation_framework ... an enumerable which the Hugging Face
+#: team maintains") -> huggingface.js ``packages/tasks/src/eval.ts``: the keys of ``EVALUATION_FRAMEWORKS``.
+EVALUATION_FRAMEWORKS = (
+    "exgentic", "inspect-ai", "math-arena", "mteb", "olmocr-bench", "harbor", "ifstruct", "pier", "redline-bench",
+    "archipelago", "benchflow", "apex-evals", "screenspot-pro", "swe-bench", "swe-bench-pro", "nemo-evaluator",
+    "yc-bench", "open-asr-leaderboard", "mdpbench", "real5-omnidocbench", "parsebench", "video-mme-v2", "claw-eval",
+    "researchclawbench", "pbench", "wildclawbench", "wbench", "nanofold", "mmmu", "extractbench",
+)  # fmt: skip
+#: hub-docs ``docs/hub/repositories-licenses.md`` (the "licenses" region): the ids a card's ``license`` may take
+#: (the same list as huggingface.js ``packages/hub/src/types/public.ts``, type ``License``).
+LICENSE_IDS = frozenset((
+    "apache-2.0", "mit", "openrail", "bigscience-openrail-m", "creativeml-openrail-m", "bigscience-bloom-rail-1.0",
+    "bigcode-openrail-m", "afl-3.0", "artistic-2.0", "bsl-1.0", "bsd", "bsd-2-clause", "bsd-3-clause",
+    "bsd-3-clause-clear", "c-uda", "cc", "cc0-1.0", "cc-by-2.0", "cc-by-2.5", "cc-by-3.0", "cc-by-4.0", "cc-by-sa-3.0",
+    "cc-by-sa-4.0", "cc-by-nc-2.0", "cc-by-nc-3.0", "cc-by-nc-4.0", "cc-by-nd-4.0", "cc-by-nc-nd-3.0",
+    "cc-by-nc-nd-4.0", "cc-by-nc-sa-2.0", "cc-by-nc-sa-3.0", "cc-by-nc-sa-4.0", "cdla-sharing-1.0",
+    "cdla-permissive-1.0", "cdla-permissive-2.0", "wtfpl", "ecl-2.0", "epl-1.0", "epl-2.0", "etalab-2.0", "eupl-1.1",
+    "eupl-1.2", "agpl-3.0", "gfdl", "gpl", "gpl-2.0", "gpl-3.0", "lgpl", "lgpl-2.1", "lgpl-3.0", "isc", "h-research",
+    "intel-research", "lppl-1.3c", "ms-pl", "apple-ascl", "apple-amlr", "mpl-2.0", "odc-by", "odbl", "openmdw-1.0",
+    "openmdw-1.1", "openrail++", "osl-3.0", "postgresql", "ofl-1.1", "ncsa", "unlicense", "zlib", "pddl", "lgpl-lr",
+    "deepfloyd-if-license", "fair-noncommercial-research-license", "llama2", "llama3", "llama3.1", "llama3.2",
+    "llama3.3", "llama4", "grok2-community", "gemma", "unknown", "other",
+))  # fmt: skip
+#: hub-docs ``datasetcard.md`` (``size_categories``, "Example: n<1K, 100K<n<1M, …"); the full list is
+#: datasets ``src/datasets/utils/resources/size_categories.json``.
+SIZE_CATEGORIES = (
+    "unknown", "n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "10M<n<100M", "100M<n<1B", "1B<n<10B",
+    "10B<n<100B", "100B<n<1T", "n>1T",
+)  # fmt: skip
+#: hub-docs ``datasetcard.md`` (``task_categories``: "Full list at ... huggingface.js/.../pipelines.ts"):
+#: the keys of ``PIPELINE_DATA`` in huggingface.js ``packages/tasks/src/pipelines.ts`` (also a model's
+#: ``pipeline_tag``, hub-docs ``modelcard.md``).
+PIPELINE_TYPES = frozenset((
+    "text-classification", "token-classification", "table-question-answering", "question-answering",
+    "zero-shot-classification", "translation", "summarization", "feature-extraction", "text-generation", "fill-mask",
+    "sentence-similarity", "text-to-speech", "text-to-audio", "automatic-speech-recognition", "audio-to-audio",
+    "audio-classification", "audio-text-to-text", "voice-activity-detection", "depth-estimation",
+    "image-classification", "object-detection", "image-segmentation", "text-to-image", "image-to-text",
+    "image-to-image", "image-to-video", "unconditional-image-generation", "video-classification",
+    "reinforcement-learning", "robotics", "tabular-classification", "tabular-regression", "tabular-to-text",
+    "table-to-text", "multiple-choice", "text-ranking", "text-retrieval", "time-series-forecasting", "text-to-video",
+    "image-text-to-text", "image-text-to-image", "image-text-to-video", "visual-question-answering",
+    "document-question-answering", "zero-shot-image-classification", "graph-ml", "mask-generation",
+    "zero-shot-object-detection", "text-to-3d", "image-to-3d", "image-feature-extraction", "video-text-to-text",
+    "keypoint-detection", "visual-document-retrieval", "any-to-any", "video-to-video", "other",
+))  # fmt: skip
+#: The ``subtasks[].type`` values of the same ``pipelines.ts``: a dataset card's ``task_ids`` (hub-docs
+#: ``datasetcard.md``: "Example: ... multi-class-image-classification").
+SUBTASK_TYPES = frozenset((
+    "acceptability-classification", "entity-linking-classification", "fact-checking", "intent-classification",
+    "language-identification", "multi-class-classification", "multi-label-classification",
+    "multi-input-text-classification", "natural-language-inference", "semantic-similarity-classification",
+    "sentiment-classification", "topic-classification", "semantic-similarity-scoring", "sentiment-scoring",
+    "sentiment-analysis", "hate-speech-detection", "text-scoring", "named-entity-recognition", "part-of-speech",
+    "parsing", "lemmatization", "word-sense-disambiguation", "coreference-resolution", "extractive-qa",
+    "open-domain-qa", "closed-domain-qa", "news-articles-summarization", "news-articles-headline-generation",
+    "dialogue-modeling", "dialogue-generation", "conversational", "language-modeling", "text-simplification",
+    "explanation-generation", "abstractive-qa", "open-domain-abstractive-qa", "open-book-qa", "closed-book-qa",
+    "text2text-generation", "slot-filling", "masked-language-modeling", "keyword-spotting", "speaker-identification",
+    "audio-intent-classification", "audio-emotion-recognition", "audio-language-identification",
+    "multi-label-image-classification", "multi-class-image-classification", "face-detection", "vehicle-detection",
+    "instance-segmentation", "semantic-segmentation", "panoptic-segmentation", "image-captioning",
+    "image-inpainting", "image-colorization", "super-resolution", "grasping", "task-planning",
+    "tabular-multi-class-classification", "tabular-multi-label-classification", "tabular-single-column-regression",
+    "rdf-to-text", "multiple-choice-qa", "multiple-choice-coreference-resolution", "document-retrieval",
+    "utterance-retrieval", "entity-linking-retrieval", "fact-checking-retrieval",
+    "univariate-time-series-forecasting", "multivariate-time-series-forecasting", "visual-question-answering",
+    "document-question-answering", "pose-estimation",
+))  # fmt: skip
+#: hub-docs ``docs/hub/model-cards.md`` ("Specifying a base model"): the relations the Hub infers or accepts.
+BASE_MODEL_RELATIONS = frozenset(("adapter", "merge", "quantized", "finetune"))
+#: hub-docs ``eval_results.yaml``: the keys an ``.eval_results`` entry, its ``dataset`` and its ``source`` may have.
+EVAL_RESULT_KEYS = frozenset(("dataset", "value", "verifyToken", "date", "source", "notes"))
+EVAL_RESULT_DATASET_KEYS = frozenset(("id", "task_id", "revision"))
+EVAL_RESULT_SOURCE_KEYS = frozenset(("url", "name", "user", "org"))
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+_FRONT_MATTER = re.compile(r"^---\n(.*?)\n---\n", re.S)
+
+
+def _strings(value) -> list | None:
+    """``value`` as a list of strings (a card field may be one string or a list of them); None if it is neither."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+        return None
+    return items
+
+
+def _one_of(meta: dict, key: str, allowed, source: str) -> list[str]:
+    if key not in meta or meta[key] is None:
+        return []
+    items = _strings(meta[key])
+    if items is None:
+        return [f'"{key}" must be a string or a list of strings ({source})']
+    bad = [v for v in items if v not in allowed]
+    return [f'"{key}" has {v!r}, which is not one of the values listed in {source}' for v in bad]
+
+
+def card_metadata_errors(meta, repo_type: str) -> list[str]:
+    """What the Hub refuses in a card's YAML metadata (``/api/validate-yaml`` and on commit)."""
+    if meta is None:
+        return []
+    if not isinstance(meta, dict):
+        return ["the YAML metadata must be a mapping"]
+    # hub-docs docs/hub/repositories-licenses.md: a licence is one of the listed ids.
+    errors = _one_of(meta, "license", LICENSE_IDS, "hub-docs docs/hub/repositories-licenses.md")
+    if repo_type == "dataset":
+        # hub-docs datasetcard.md -> datasets src/datasets/utils/resources/size_categories.json.
+        errors += _one_of(meta, "size_categories", SIZE_CATEGORIES, "datasets utils/resources/size_categories.json")
+        # hub-docs datasetcard.md -> huggingface.js packages/tasks/src/pipelines.ts (PIPELINE_DATA, subtasks).
+        errors += _one_of(meta, "task_categories", PIPELINE_TYPES, "huggingface.js packages/tasks/src/pipelines.ts")
+        errors += _one_of(meta, "task_ids", SUBTASK_TYPES, "huggingface.js packages/tasks/src/pipelines.ts subtasks")
+    if repo_type == "model":
+        # hub-docs modelcard.md: pipeline_tag is a pipelines.ts task.
+        errors += _one_of(meta, "pipeline_tag", PIPELINE_TYPES, "huggingface.js packages/tasks/src/pipelines.ts")
+        # hub-docs docs/hub/model-cards.md: base_model is one Hub model id or a list of them.
+        if meta.get("base_model") is not None:
+            ids = _strings(meta["base_model"])
+            if ids is None or not ids or not all(_HUB_ID.match(i) for i in ids):
+                errors.append('"base_model" must be a Hub model id (ORG/NAME) or a list of them (model-cards.md)')
+        errors += _one_of(meta, "base_model_relation", BASE_MODEL_RELATIONS, "hub-docs docs/hub/model-cards.md")
+    return errors
+
+
+def readme_metadata(text: str):
+    """The parsed YAML front matter of a card (None when there is none); yaml.YAMLError when it does not parse."""
+    m = _FRONT_MATTER.match(text)
+    return yaml.safe_load(m.group(1)) if m else None
+
+
+def eval_yaml_errors(text: str, frameworks=EVALUATION_FRAMEWORKS) -> list[str]:
+    """hub-docs docs/hub/eval-results.md, "Eval.yaml specification" (validated by the Hub at push time)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return [f"YAML error: {' '.join(str(exc).split())}"]
+    if not isinstance(data, dict):
+        return ["eval.yaml must be a mapping"]
+    errors = []
+    # "The eval.yaml should contain the following fields": name, description, evaluation_framework, tasks[].
+    for key in ("name", "description"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            errors.append(f'"{key}" is required and must be a non-empty string')
+    # "evaluation_framework - ... an enumerable which the Hugging Face team maintains ... Exactly one framework"
+    framework = data.get("evaluation_framework")
+    if framework not in frameworks:
+        errors.append(
+            f'"evaluation_framework" is {framework!r}, which is not one of the Hub\'s evaluation frameworks '
+            f"(huggingface.js packages/tasks/src/eval.ts: {', '.join(frameworks)})"
+        )
+    tasks = data.get("tasks")
+    if not isinstance(tasks, list) or not tasks:
+        return errors + ['"tasks" is required and must be a non-empty list']
+    seen = set()
+    for i, task in enumerate(tasks):
+        if not isinstance(task, dict):
+            errors.append(f"tasks[{i}] must be a mapping")
+            continue
+        # "Required fields in each tasks[] item: id - Unique identifier for the task."
+        tid = task.get("id")
+        if not isinstance(tid, str) or not tid.strip():
+            errors.append(f'tasks[{i}]: "id" is required and must be a non-empty string')
+        elif tid in seen:
+            errors.append(f'tasks[{i}]: "id" {tid!r} is not unique')
+        seen.add(tid)
+        # "Optional fields: config, split" (names of the dataset's config and split).
+        for key in ("config", "split"):
+            if key in task and not isinstance(task[key], str):
+                errors.append(f'tasks[{i}]: "{key}" must be a string')
+        # "When setting evaluation_framework: inspect-ai, one also requires ... field_spec, solvers, scorers".
+        if framework == "inspect-ai":
+            errors += [f'tasks[{i}]: "{k}" is required with inspect-ai' for k in ("field_spec", "solvers", "scorers")
+                       if k not in task]  # fmt: skip
+    return errors
+
+
+def _iso_8601(text: str) -> bool:
+    try:
+        _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return True
+    except ValueError:
+        return False
+
+
+def eval_results_errors(text: str) -> list[str]:
+    """hub-docs eval_results.yaml: the schema of a model repo's ``.eval_results/*.yaml``.
+
+    The Hub validates these files server-side and reports a bad one as an error item in its API
+    (huggingface_hub ``_eval_results.parse_eval_result_entries`` skips items with ``error``);
+    the stand-in refuses such a file at push time, so a test cannot miss it.
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return [f"YAML error: {' '.join(str(exc).split())}"]
+    if not isinstance(data, list) or not data:
+        return ["an eval results file is a non-empty list of entries"]
+    errors = []
+    for i, entry in enumerate(data):
+        where = f"entry {i}"
+        if not isinstance(entry, dict):
+            errors.append(f"{where} must be a mapping")
+            continue
+        errors += [f'{where}: unknown key "{k}"' for k in entry if k not in EVAL_RESULT_KEYS]
+        dataset = entry.get("dataset")
+        # "dataset: id: Required. A valid dataset id from the Hub"; "task_id: Required."; "revision: Optional."
+        if not isinstance(dataset, dict):
+            errors.append(f'{where}: "dataset" is required and must be a mapping')
+        else:
+            errors += [f'{where}: unknown key "dataset.{k}"' for k in dataset if k not in EVAL_RESULT_DATASET_KEYS]
+            if not isinstance(dataset.get("id"), str) or not _HUB_ID.match(dataset["id"]):
+                errors.append(f'{where}: "dataset.id" is required and must be a Hub dataset id (ORG/NAME)')
+            if not isinstance(dataset.get("task_id"), str) or not dataset["task_id"]:
+                errors.append(f'{where}: "dataset.task_id" is required and must be a string')
+            if "revision" in dataset and not isinstance(dataset["revision"], str):
+                errors.append(f'{where}: "dataset.revision" must be a string')
+        # "value: Required. Example: 20.90"
+        value = entry.get("value")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            errors.append(f'{where}: "value" is required and must be a number')
+        # 'date: "{date}" ... ISO-8601 date or datetime. Format this as a string.'
+        if "date" in entry:
+            date = entry["date"]
+            if not isinstance(date, str):
+                errors.append(f'{where}: "date" must be a quoted ISO-8601 string, got {type(date).__name__} {date!r}')
+            elif not _iso_8601(date):
+                errors.append(f'{where}: "date" {date!r} is not an ISO-8601 date or datetime')
+        # "source: Optional ... url: Required if source is provided"; name/user/org optional.
+        if "source" in entry:
+            source = entry["source"]
+            if not isinstance(source, dict):
+                errors.append(f'{where}: "source" must be a mapping')
+            else:
+                errors += [f'{where}: unknown key "source.{k}"' for k in source if k not in EVAL_RESULT_SOURCE_KEYS]
+                if not isinstance(source.get("url"), str) or not source["url"].startswith(("http://", "https://")):
+                    errors.append(f'{where}: "source.url" is required when "source" is given and must be a URL')
+                errors += [f'{where}: "source.{k}" must be a string' for k in ("name", "user", "org")
+                           if k in source and not isinstance(source[k], str)]  # fmt: skip
+        # "verifyToken: Optional", "notes: Optional" (strings).
+        errors += [f'{where}: "{k}" must be a string' for k in ("verifyToken", "notes")
+                   if k in entry and not isinstance(entry[k], str)]  # fmt: skip
+    return errors
+
+
+def content_errors(repo_type: str, path: str, content: bytes, frameworks=EVALUATION_FRAMEWORKS) -> list[str]:
+    """The push-time checks that apply to one file of a commit (empty when none applies or all pass)."""
+    if path == "README.md":
+        try:
+            meta = readme_metadata(content.decode("utf-8"))
+        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+            return [f"the YAML metadata does not parse ({' '.join(str(exc).split())})"]
+        return card_metadata_errors(meta, repo_type)
+    if repo_type == "dataset" and path == "eval.yaml":
+        return eval_yaml_errors(content.decode("utf-8", errors="replace"), frameworks)
+    if repo_type == "model" and path.startswith(".eval_results/") and path.endswith((".yaml", ".yml")):
+        return eval_results_errors(content.decode("utf-8", errors="replace"))
+    return []
+
+
 @dataclass
 class Fault:
     method: str
@@ -96,6 +365,7 @@ class Request:
     body_bytes: int = 0
     authorized: bool = False
     cut: bool = False
+    raw_path: str = ""  # still percent-encoded: a revision such as refs%2Fpr%2F1 keeps its slashes apart
 
 
 class _Cut(Exception):
@@ -116,6 +386,11 @@ class HubUploadServer:
     user: str = "medmnist-tester"
     requests: list[Request] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    #: The Hub's EVALUATION_FRAMEWORKS; a test adds an id to play the state after a huggingface.js PR.
+    evaluation_frameworks: tuple[str, ...] = EVALUATION_FRAMEWORKS
+    #: Dataset repos Hugging Face has allow-listed as benchmarks (hub-docs docs/hub/eval-results.md,
+    #: "Registering a Benchmark", step 4 "(Beta) Get in touch so we can add it to the allow-list").
+    benchmarks: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
@@ -282,7 +557,7 @@ class HubUploadServer:
         url = urlsplit(h.path)
         path = unquote(url.path)
         auth = h.headers.get("Authorization", "")
-        req = Request(method, path, authorized=(auth == f"Bearer {self.token}"))
+        req = Request(method, path, authorized=(auth == f"Bearer {self.token}"), raw_path=url.path)
         with self._lock:
             self.requests.append(req)
             fault = next(
@@ -373,6 +648,11 @@ class HubUploadServer:
             return self._lfs_put(h, req, m.group("type"), m.group("repo"), m.group("oid"))
         if m and method == "POST" and m.group("op") == "verify":
             return self._lfs_verify(h, req, m.group("type"), m.group("repo"), m.group("oid"))
+        m = re.match(r"^/(?P<prefix>datasets/|spaces/)?(?P<repo>[^/]+/[^/]+)/resolve/(?P<rev>[^/]+)/(?P<file>.+)$",
+                     req.raw_path)  # fmt: skip
+        if method in ("GET", "HEAD") and m and not req.raw_path.startswith("/api/"):
+            repo_type = {"datasets/": "dataset", "spaces/": "space"}.get(m.group("prefix"), "model")
+            return self._resolve(req, repo_type, unquote(m.group("repo")), unquote(m.group("rev")), unquote(m.group("file")))
         m = re.match(r"^/api/(?P<types>models|datasets|spaces)/(?P<repo>[^/]+/[^/]+)(?P<rest>/.*)?$", path)
         if not m:
             raise HubError(404, f"no route for {method} {path}")
@@ -380,8 +660,8 @@ class HubUploadServer:
         if method in ("GET", "HEAD") and (rest == "" or rest.startswith("/revision/")):
             return self._repo_info(req, repo_type, repo_id, rest[len("/revision/") :] or "main")
         if method == "GET" and rest.startswith("/tree/"):
-            rev, _, sub = rest[len("/tree/") :].partition("/")
-            return self._tree(req, repo_type, repo_id, rev, sub, query)
+            raw_rev, _, raw_sub = req.raw_path.split("/tree/", 1)[1].partition("/")
+            return self._tree(req, repo_type, repo_id, unquote(raw_rev), unquote(raw_sub), query)
         if method == "POST" and rest.startswith("/preupload/"):
             return self._preupload(h, req, repo_type, repo_id, rest[len("/preupload/") :])
         if method == "POST" and rest.startswith("/commit/"):
@@ -389,7 +669,7 @@ class HubUploadServer:
         if method == "POST" and rest.startswith("/branch/"):
             return self._branch(h, req, repo_type, repo_id, rest[len("/branch/") :])
         if method == "GET" and rest == "/leaderboard" and repo_type == "dataset":
-            return self._leaderboard(req, repo_id)
+            return self._leaderboard(req, repo_id, query)
         if rest.startswith("/xet-write-token/"):
             raise HubError(501, "this test server does not speak Xet; set HF_HUB_DISABLE_XET=1 to use git-LFS")
         raise HubError(404, f"no route for {method} {path}")
@@ -415,17 +695,15 @@ class HubUploadServer:
         return 200, {"url": url, "name": repo_id, "id": repo_id}, {}
 
     def _validate_yaml(self, h, req):
+        """``POST /api/validate-yaml`` as ``HfApi._validate_yaml`` reads it: 400 + ``errors`` for a refused card."""
         body = self._json_body(h, req)
         content = body.get("content", "")
-        m = re.match(r"^---\n(.*?)\n---\n", content, re.S)
-        if not m:
+        repo_type = body.get("repoType") or "model"
+        if not _FRONT_MATTER.match(content):
             return 200, {"errors": [], "warnings": [{"message": "empty or missing yaml metadata in repo card"}]}, {}
-        try:
-            meta = yaml.safe_load(m.group(1))
-        except yaml.YAMLError as exc:
-            return 400, {"errors": [{"message": f"YAML error: {exc}"}], "warnings": []}, {}
-        if meta is not None and not isinstance(meta, dict):
-            return 400, {"errors": [{"message": "metadata must be a mapping"}], "warnings": []}, {}
+        errors = content_errors(repo_type, "README.md", content.encode("utf-8"))
+        if errors:
+            return 400, {"errors": [{"message": e} for e in errors], "warnings": []}, {}
         return 200, {"errors": [], "warnings": []}, {}
 
     def _repo_info(self, req, repo_type, repo_id, rev):
@@ -454,6 +732,21 @@ class HubUploadServer:
         if repo_type == "model":
             info["modelId"] = repo_id
         return 200, info, {}
+
+    def _resolve(self, req, repo_type, repo_id, rev, path):
+        """``/{prefix}{repo}/resolve/{rev}/{path}``: a file's bytes, with the headers ``hf_hub_download`` reads."""
+        repo = self._repo(repo_type, repo_id)
+        if self._meta(repo)["private"] and not req.authorized:
+            raise HubError(404, "Repository Not Found", "RepoNotFound")
+        sha = self._rev(repo, rev)
+        entry = next((e for e in self.ls_tree(repo, sha) if e["type"] == "file" and e["path"] == path), None)
+        if entry is None:
+            raise HubError(404, f"Entry not found: {path}", "EntryNotFound")
+        if "lfs" in entry:
+            data, etag = self.lfs_path(repo, entry["lfs"]["oid"]).read_bytes(), entry["lfs"]["oid"]
+        else:
+            data, etag = self.git(repo, "cat-file", "blob", entry["oid"]), entry["oid"]
+        return 200, data, {"X-Repo-Commit": sha, "ETag": f'"{etag}"'}
 
     def _tree(self, req, repo_type, repo_id, rev, sub, query):
         repo = self._repo(repo_type, repo_id)
@@ -585,6 +878,7 @@ class HubUploadServer:
         if not lines or lines[0].get("key") != "header":
             raise HubError(400, "commit payload must start with a header line")
         header = lines[0]["value"]
+        self._check_contents(repo, repo_type, lines[1:])
         with self._locks[str(repo)]:
             ref = rev if rev.startswith("refs/") else f"refs/heads/{rev}"
             parent = self.head(repo, ref)
@@ -634,35 +928,91 @@ class HubUploadServer:
         body["pullRequestUrl"] = f"{base_url}/discussions/{pr_number}" if pr_number else None
         return 200, body, {}
 
-    def _leaderboard(self, req, repo_id):
-        """Entries of every stored model repo's .eval_results that point at this benchmark."""
+    def _check_contents(self, repo: Path, repo_type: str, operations: list[dict]) -> None:
+        """Refuse the whole commit (nothing is written) when a file breaks a rule the Hub checks on push."""
+        for item in operations:
+            key, value = item.get("key"), item.get("value", {})
+            path = str(value.get("path", "")).lstrip("/")
+            if key == "file":
+                content = base64.b64decode(value["content"])
+            elif key == "lfsFile" and self.lfs_path(repo, value["oid"]).is_file():
+                content = self.lfs_path(repo, value["oid"]).read_bytes()
+            else:
+                continue
+            errors = content_errors(repo_type, path, content, self.evaluation_frameworks)
+            if errors:
+                raise HubError(400, f"Invalid {path}: " + "; ".join(errors), "InvalidContent")
+
+    def allow_benchmark(self, repo_id: str) -> None:
+        """What Hugging Face does on request while benchmarks are in beta: allow-list a dataset repo."""
+        self.benchmarks.add(repo_id)
+
+    def _benchmark_tasks(self, repo_id: str) -> set[str]:
+        """Task ids of an allow-listed benchmark's ``eval.yaml`` on main; 404 when the repo is not a benchmark."""
+        files = self.files("dataset", repo_id)
+        if repo_id not in self.benchmarks or "eval.yaml" not in files or eval_yaml_errors(
+            files["eval.yaml"].decode(), self.evaluation_frameworks
+        ):
+            # huggingface_hub get_dataset_leaderboard: "HfHubHTTPError if the dataset does not have a leaderboard".
+            raise HubError(404, f"{repo_id} is not a benchmark: no leaderboard", "NoLeaderboard")
+        return {t["id"] for t in yaml.safe_load(files["eval.yaml"])["tasks"]}
+
+    def _declares_base_model(self, model_id: str) -> bool:
+        readme = self.files("model", model_id).get("README.md")
+        try:
+            meta = readme_metadata(readme.decode()) if readme else None
+        except yaml.YAMLError:
+            return False
+        return isinstance(meta, dict) and bool(meta.get("base_model"))
+
+    def _leaderboard(self, req, repo_id, query):
+        """``GET /api/datasets/{id}/leaderboard`` in the shape huggingface_hub's ``DatasetLeaderboardEntry`` parses.
+
+        Entries come from every model repo's ``.eval_results/*.yaml`` on main, and from open pull requests
+        (refs/pr/N, with ``pullRequest``: hub-docs docs/hub/eval-results.md, "Community scores are visible
+        while the PR is open"), for this benchmark's declared task ids.  Models whose card declares
+        ``base_model`` are left out unless ``base_model=false`` (huggingface_hub ``get_dataset_leaderboard``,
+        ``base_model_only``: "By default, the leaderboard only includes models that have no declared
+        base_model relation").  Ranked per task, best value first; ``taskId`` is an extra field.
+        """
         self._repo("dataset", repo_id)
+        tasks = self._benchmark_tasks(repo_id)
+        base_model_only = query.get("base_model", ["true"])[0].lower() not in ("false", "0")
         entries = []
         models = self.root / "models"
         for repo in sorted(models.glob("*/*")) if models.is_dir() else []:
             model_id = f"{repo.parent.name}/{repo.name}"
-            files = self.files("model", model_id)
-            for name, data in sorted(files.items()):
-                if not (name.startswith(".eval_results/") and name.endswith((".yaml", ".yml"))):
-                    continue
-                for item in yaml.safe_load(data) or []:
-                    if item.get("dataset", {}).get("id") != repo_id:
+            if base_model_only and self._declares_base_model(model_id):
+                continue
+            refs = self.git(repo, "for-each-ref", "--format=%(refname)", "refs/pr/").decode().split()
+            for rev, pr in [("main", None)] + [(r, int(r.rsplit("/", 1)[1])) for r in refs]:
+                for name, data in sorted(self.files("model", model_id, rev=rev).items()):
+                    if not (name.startswith(".eval_results/") and name.endswith((".yaml", ".yml"))):
                         continue
-                    entries.append(
-                        {
-                            "modelId": model_id,
-                            "value": item.get("value"),
-                            "filename": name,
-                            "verified": False,
-                            "source": item.get("source"),
-                            "author": {"name": model_id.split("/")[0], "type": "user"},
-                            "taskId": item["dataset"].get("task_id"),
-                            "notes": item.get("notes"),
-                        }
-                    )
-        entries.sort(key=lambda e: (e["taskId"] or "", -(e["value"] or 0)))
-        for i, e in enumerate(entries, 1):
-            e["rank"] = i
+                    if eval_results_errors(data.decode("utf-8", errors="replace")):
+                        continue  # the Hub reports such a file as invalid and ranks nothing from it
+                    for item in yaml.safe_load(data):
+                        if item["dataset"]["id"] != repo_id or item["dataset"]["task_id"] not in tasks:
+                            continue
+                        source = item.get("source")
+                        entries.append(
+                            {
+                                "modelId": model_id,
+                                "value": item["value"],
+                                "filename": name,
+                                "verified": False,
+                                "source": {**source, "isExternal": True} if source else None,
+                                "author": {"name": model_id.split("/")[0], "type": "user"},
+                                "pullRequest": pr,
+                                "notes": item.get("notes"),
+                                "taskId": item["dataset"]["task_id"],
+                            }
+                        )
+        entries.sort(key=lambda e: (e["taskId"], -e["value"], e["modelId"]))
+        rank, previous = 0, None
+        for e in entries:
+            rank = 1 if e["taskId"] != previous else rank + 1
+            e["rank"], previous = rank, e["taskId"]
         return 200, entries, {}
 
 
@@ -688,6 +1038,40 @@ def client_env(server: HubUploadServer, hf_home: Path, *, token: bool = True) ->
     if token:
         env["HF_TOKEN"] = server.token
     return env
+
+
+def hub_request(server: HubUploadServer, method: str, path: str, body: bytes | None = None, ctype="application/json"):
+    """One authorised HTTP request to the server, as a Hub client sends it; (status, parsed JSON answer)."""
+    import urllib.error
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1: never through a proxy
+    headers = {"Authorization": f"Bearer {server.token}", "Content-Type": ctype}
+    req = urllib.request.Request(server.url + path, data=body, method=method, headers=headers)
+    try:
+        with opener.open(req, timeout=30) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def commit_files(
+    server: HubUploadServer, repo_type: str, repo_id: str, files: dict, *, rev: str = "main", pr: bool = False
+):
+    """Commit ``{path: text or bytes}`` through the Hub's NDJSON commit API (the repo is created if missing).
+
+    Returns (status, answer): the push-time checks apply, as to any client.
+    """
+    if not (server.repo_dir(repo_type, repo_id) / ".git").is_dir():
+        server.create(repo_type, repo_id)
+    lines = [{"key": "header", "value": {"summary": "test commit", "description": ""}}]
+    for path, content in files.items():
+        raw = content.encode() if isinstance(content, str) else content
+        value = {"path": path, "content": base64.b64encode(raw).decode(), "encoding": "base64"}
+        lines.append({"key": "file", "value": value})
+    body = "\n".join(json.dumps(ln) for ln in lines).encode()
+    query = "?create_pr=1" if pr else ""
+    return hub_request(server, "POST", f"/api/{repo_type}s/{repo_id}/commit/{rev}{query}", body, "application/x-ndjson")
 
 
 def start_cli(hub_server: HubUploadServer, hf_home: Path, *args: str) -> subprocess.Popen:

@@ -33,11 +33,11 @@ def gather_records(
     if hub_models or discover:
         if not benchmark:
             raise MedMNISTHubError("--hub-model/--discover need --benchmark ORG/NAME (the benchmark dataset repo)")
-        from .hub_source import discover_models, hub_records
+        from .hub_source import discover_submissions, hub_records
 
-        models = list(hub_models)
-        if discover:
-            models += [m for m in discover_models(benchmark) if m not in models]
+        models: list = [(m, None) for m in hub_models]
+        if discover:  # on main or in an open pull request; fine-tuned models (with a base_model) included
+            models += [s for s in discover_submissions(benchmark) if s not in models]
         records += hub_records(models, benchmark=benchmark)
     return with_paper_rows(records) if paper else records
 

