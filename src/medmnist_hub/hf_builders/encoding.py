@@ -17,7 +17,7 @@ import numpy as np
 
 from ..examples import encode_png, example_id
 
-__all__ = ["encode_png", "encode_pngs", "id_column", "image_column", "label_column", "record_batch"]
+__all__ = ["encode_png", "encode_pngs", "id_column", "image_column", "label_column", "parquet_schema", "record_batch"]
 
 
 def encode_pngs(images: np.ndarray) -> list[bytes]:
@@ -25,8 +25,31 @@ def encode_pngs(images: np.ndarray) -> list[bytes]:
     return [encode_png(image) for image in images]
 
 
+def parquet_schema(features):
+    """The Arrow schema the Parquet files are written with: ``features.arrow_schema`` with every
+    extension type (``Array3D``) replaced by its plain storage type, the ``huggingface`` metadata kept.
+
+    Why: a stored ``datasets.features.features.Array3DExtensionType`` is rebuilt as a Python type by
+    every reader that has imported ``datasets``: pandas then sees an extension dtype that
+    mlcroissant cannot read (``PandasArrayExtensionDtype``), and pyarrow's scanner threads may
+    release that Python type after the interpreter began to exit (apache/arrow#45214).  Loading the
+    export (``load_dataset(repo, config)``) still gives ``Array3D``: the card's ``dataset_info``
+    declares it and ``datasets`` casts the lists in the calling thread.  (Reading the Parquet files
+    alone, ``load_dataset("parquet", ...)``, gives nested ``List`` features instead.)
+    """
+    import pyarrow as pa
+
+    schema = features.arrow_schema
+    fields = [
+        pa.field(f.name, f.type.storage_type if isinstance(f.type, pa.ExtensionType) else f.type, f.nullable, f.metadata)
+        for f in schema
+    ]
+    return pa.schema(fields, metadata=schema.metadata)
+
+
 def image_column(images: np.ndarray, pngs: list[bytes] | None, feature_type):
-    """The ``image`` column: PNG structs for 2D, an ``Array3D`` extension array for 3D."""
+    """The ``image`` column: PNG structs for 2D; for 3D the ``Array3D`` storage (nested lists),
+    wrapped in the extension type when ``feature_type`` is one."""
     import pyarrow as pa
 
     if pngs is not None:
@@ -39,6 +62,8 @@ def image_column(images: np.ndarray, pngs: list[bytes] | None, feature_type):
     rows = pa.ListArray.from_arrays(pa.array(np.arange(0, n * d * h * w + 1, w, dtype=np.int32)), values)
     planes = pa.ListArray.from_arrays(pa.array(np.arange(0, n * d * h + 1, h, dtype=np.int32)), rows)
     volumes = pa.ListArray.from_arrays(pa.array(np.arange(0, n * d + 1, d, dtype=np.int32)), planes)
+    if not isinstance(feature_type, pa.ExtensionType):
+        return volumes.cast(feature_type)
     return pa.ExtensionArray.from_storage(feature_type, volumes.cast(feature_type.storage_type))
 
 
