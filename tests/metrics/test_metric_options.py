@@ -138,6 +138,21 @@ def test_scores_from_logits_softmax_sigmoid():
         metrics.scores_from_logits("breastmnist", np.array([np.nan, 1.0]))
 
 
+def test_sigmoid_has_the_bits_of_the_two_textbook_formulas():
+    rng = np.random.default_rng(0)
+    x = np.concatenate(
+        [
+            rng.normal(0.0, 3.0, 20_006),
+            rng.normal(0.0, 300.0, 2_002),
+            [0.0, -0.0, 5e-324, -5e-324, 1e-300, -1e-300, 36.7, -36.7, 709.0, -709.0, 745.0, -745.0, 1e308, -1e308],
+        ]
+    ).reshape(-1, 14)  # ChestMNIST's 14 labels
+    with np.errstate(over="ignore", invalid="ignore"):
+        expected = np.where(x >= 0, 1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x)))
+    got = metrics.scores_from_logits("chestmnist", x)
+    assert np.array_equal(got.view(np.uint64), expected.view(np.uint64))
+
+
 def test_citations_are_the_catalogs():
     """The module's citation and the card's BibTeX are the catalog's entries, not drifting copies."""
     import re

