@@ -22,6 +22,15 @@ def test_specs_follow_the_paper():
     assert (s.input_size, s.protocol, s.config_name) == (64, "plus64", "bloodmnist_64")
 
 
+def test_3d_conversions_take_the_volume_as_one_channel_at_its_own_size():
+    s = model_spec("vesselmnist3d", "resnet18_acs")
+    assert (s.in_chans, s.input_size, s.upsample, s.std, s.schedule.batch_size) == (1, 28, 1, (2.0,), 32)
+    assert (s.paper_method, s.family, s.display_name) == ("ResNet-18 + ACS", "resnet18", "ResNet-18 + ACS (28)")
+    assert model_spec("organmnist3d", "resnet50_2p5d", size=64).data_config()["input_size"] == (1, 64, 64)
+    assert model_spec("vesselmnist3d").paper_method == "ResNet-18 + 3D"  # depth-as-channels is compared with + 3D
+    assert model_spec("breastmnist").paper_method == "ResNet-18 (28)"
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
@@ -29,6 +38,8 @@ def test_specs_follow_the_paper():
         ({"subset": "bloodmnist", "architecture": "vgg16"}, "unknown model"),
         ({"subset": "bloodmnist", "protocol": "32"}, "unknown protocol"),
         ({"subset": "bloodmnist", "input_size": 100}, "multiple of the data size"),
+        ({"subset": "breastmnist", "architecture": "resnet18_acs"}, "is a 3D network"),
+        ({"subset": "adrenalmnist3d", "architecture": "resnet18_3d", "input_size": 56}, "does not apply"),
     ],
 )
 def test_bad_specs_are_config_errors(kwargs, message):

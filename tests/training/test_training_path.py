@@ -48,7 +48,7 @@ RELOAD = textwrap.dedent(
     if is_3d:
         examples = [torch.from_numpy(v).float() / 255 for v in images]
     else:
-        examples = [Image.fromarray(a).convert("RGB") for a in images]
+        examples = [Image.fromarray(a) for a in images]  # mode L (gray) or RGB, as the dataset gives them
     x_timm = torch.stack([transform(e) for e in examples])
     x_hf = torch.cat([processor(e)["pixel_values"] for e in examples])
     with torch.no_grad():
@@ -105,7 +105,8 @@ def test_train_export_reload_same_logits(subset, tmp_path):
     config = json.loads((model_dir / "config.json").read_text())
     assert config["architecture"] == "resnet18" and config["label_names"] == list(sub.label_names)
     assert "num_classes" not in config["model_args"]
-    assert config["pretrained_cfg"]["input_size"] == [spec.in_chans, 112, 112]
+    assert config["pretrained_cfg"]["input_size"] == [spec.checkpoint_in_chans, 112, 112]
+    assert config["model_args"]["in_chans"] == (1 if sub.channels == 1 and not sub.is_3d else spec.in_chans)
     assert config["pretrained_cfg"]["interpolation"] == "nearest"
 
     # a fresh interpreter without medmnist_hub reproduces the training run's test logits
@@ -152,14 +153,17 @@ def test_collator_equals_the_saved_processor(tmp_path):
 
     for subset, protocol in [("pneumoniamnist", "28"), ("dermamnist", "224"), ("vesselmnist3d", "28")]:
         spec = model_spec(subset, protocol=protocol)
-        export_timm_checkpoint(build_model(spec).timm_model, spec, tmp_path / subset)
+        export_timm_checkpoint(build_model(spec).timm_model, spec, tmp_path / subset, fold_gray=spec.folds_gray)
         processor = AutoImageProcessor.from_pretrained(tmp_path / subset)
         images = synthetic_arrays(subset, 28, {"train": 1, "val": 1, "test": 4})["test_images"]
         ours = BatchCollator(spec)([{"pixel_values": torch.from_numpy(a), "labels": torch.tensor(0)} for a in images])
         if spec.subset.is_3d:
             theirs = torch.cat([processor(torch.from_numpy(a).float() / 255)["pixel_values"] for a in images])
         else:
-            theirs = processor([Image.fromarray(a).convert("RGB") for a in images])["pixel_values"]
+            theirs = processor([Image.fromarray(a) for a in images])["pixel_values"]  # L or RGB, as stored
+        if spec.folds_gray:  # the checkpoint takes the gray channel once; training repeats it 3 times
+            assert theirs.shape[1] == 1
+            theirs = theirs.expand(-1, 3, -1, -1)
         assert torch.equal(ours["pixel_values"], theirs), subset
 
 

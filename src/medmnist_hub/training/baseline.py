@@ -23,7 +23,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..atomic import atomic_write_text
-from .protocol import ModelSpec, default_input_size
+from .protocol import ARCHITECTURES, ModelSpec, default_input_size
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def run_name(spec: ModelSpec) -> str:
     """``resnet18-28-breastmnist``; a non-default network input adds ``-in<size>``."""
     name = f"{spec.architecture}-{spec.protocol}-{spec.config_name}"
     protocol = spec.protocol if spec.data_size == 28 else "28"
-    if spec.input_size != default_input_size(protocol, spec.data_size):
+    if spec.input_size != default_input_size(protocol, spec.data_size, spec.volumetric):
         name += f"-in{spec.input_size}"
     return name
 
@@ -42,11 +42,12 @@ def run_name(spec: ModelSpec) -> str:
 def method_name(spec: ModelSpec) -> str:
     """The leaderboard row a run belongs to: one method, one checkpoint per dataset (``resnet18-28``).
 
-    The 3D form is a different network (depth read as channels), so it is its own method
-    (``resnet18-28-depth-as-channels``), as the paper's 2D and 3D ResNets are different rows.
+    The 2D ResNet on a 3D subset is a different network (depth read as channels), so it is its
+    own method (``resnet18-28-depth-as-channels``); the paper's conversions are named by
+    architecture (``resnet18_acs-28``), as the paper's 2D and 3D ResNets are different rows.
     """
     name = run_name(spec).replace(f"-{spec.config_name}", "", 1)
-    return f"{name}-depth-as-channels" if spec.subset.is_3d else name
+    return f"{name}-depth-as-channels" if spec.subset.is_3d and not spec.volumetric else name
 
 
 def run_baseline(
@@ -66,7 +67,7 @@ def run_baseline(
 ) -> dict:
     from ..leaderboard.records import is_partial, make_record, write_record
     from ..model_cards import DEFAULT_DATASET_REPO, write_model_card
-    from ..paper import paper_method_for, paper_result
+    from ..paper import paper_result
     from .data import load_splits
     from .trainer import train
 
@@ -102,7 +103,7 @@ def run_baseline(
         "test_mean": {k: statistics.fmean(r.test[k] for r in results) for k in ("auc", "acc")},
         "test_std": {k: (statistics.stdev(r.test[k] for r in results) if len(results) > 1 else None) for k in ("auc", "acc")},
     }
-    paper_method = paper_method_for(spec.architecture, spec.protocol, spec.subset.is_3d)
+    paper_method = spec.paper_method
     paper = paper_result(paper_method, spec.subset.key) if spec.data_size == 28 else None
     summary["paper"] = {"method": paper_method, **paper} if paper else None
 
@@ -117,7 +118,7 @@ def run_baseline(
         "acc_std": summary["test_std"]["acc"],
         "n_runs": len(results),
     }
-    family = {"resnet18": "ResNet-18", "resnet50": "ResNet-50"}[spec.architecture]
+    family = ARCHITECTURES[spec.family]
     identity = dict(
         model_id=model_repo_id,
         config=spec.config_name,

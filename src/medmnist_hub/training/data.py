@@ -98,7 +98,8 @@ class BatchCollator:
         pixel_values = to_pixel_values(images, self.spec)
         if "intensity" in items[0]:
             # Training on binary masks: a random intensity replaces the fixed x0.5 of evaluation.
-            factor = torch.stack([it["intensity"] for it in items]).view(-1, 1, 1, 1)
-            scale = torch.tensor(self.spec.std, dtype=pixel_values.dtype).view(1, -1, 1, 1)
+            ones = (1,) * (pixel_values.ndim - 2)
+            factor = torch.stack([it["intensity"] for it in items]).view(-1, 1, *ones)
+            scale = torch.tensor(self.spec.std, dtype=pixel_values.dtype).view(1, -1, *ones)
             pixel_values = pixel_values * scale * factor
         return {"pixel_values": pixel_values, "labels": labels}

@@ -19,10 +19,12 @@ Two things cannot be carried over literally if the checkpoint must load in plain
   directly.  Training on the MedMNIST+ files (``size`` 64/128/224) feeds them at their
   native resolution instead, which is a different protocol and labelled as such.
 
-3D: timm has no 3D ResNet, and the paper's 2.5D/3D/ACS conversions produce weights that
-plain timm cannot load.  Our 3D form is a 2D ResNet that reads the volume's depth axis
-as input channels (``in_chans = D``), loadable with one ``timm.create_model`` call; see
-the README for how it relates to the paper's variants.  Adrenal- and VesselMNIST3D are
+3D comes in two forms.  ``resnet18``/``resnet50`` on a 3D subset is a 2D ResNet that
+reads the volume's depth axis as input channels (``in_chans = D``), loadable in plain
+timm.  ``resnet18_3d``/``_acs``/``_2p5d`` (and ``resnet50_*``) are the paper's
+conversions (``medmnist_hub.models``): the volume is one input channel, fed at its
+native size (the paper's stride-1 stem, no upsampling); loading them needs
+``import medmnist_hub.models`` to register the names in timm.  Adrenal- and VesselMNIST3D are
 binary shape masks, trained with a random U(0, 1) intensity factor and evaluated at
 x0.5, as in the paper; the x0.5 is stored as ``std = 2`` in ``pretrained_cfg`` so the
 processors apply it too.
@@ -36,6 +38,13 @@ from ..catalog import Subset, get_subset
 from ..errors import ConfigError
 
 ARCHITECTURES = {"resnet18": "ResNet-18", "resnet50": "ResNet-50"}
+#: The paper's 3D conversions (``medmnist_hub.models``): name -> (2D family, paper's row suffix).
+VOLUMETRIC = {
+    f"{arch}_{conv}": (arch, label)
+    for arch in ARCHITECTURES
+    for conv, label in (("3d", "3D"), ("acs", "ACS"), ("2p5d", "2.5D"))
+}
+MODEL_CHOICES = (*ARCHITECTURES, *VOLUMETRIC)
 PROTOCOLS = ("28", "224")
 #: Subsets the paper trains with a random intensity factor (binary shape masks).
 RANDOM_INTENSITY_SUBSETS = ("adrenalmnist3d", "vesselmnist3d")
@@ -74,30 +83,75 @@ class ModelSpec:
         return self.input_size // self.data_size
 
     @property
+    def volumetric(self) -> bool:
+        """One of the paper's 3D conversions: takes (B, 1, D, H, W), not depth as channels."""
+        return self.architecture in VOLUMETRIC
+
+    @property
+    def family(self) -> str:
+        """The 2D ResNet the network derives from: ``resnet18`` or ``resnet50``."""
+        return VOLUMETRIC[self.architecture][0] if self.volumetric else self.architecture
+
+    @property
+    def paper_method(self) -> str:
+        """The paper's row this run compares with (Table 3 for 2D, Table 4 for 3D)."""
+        name = ARCHITECTURES[self.family]
+        if self.volumetric:
+            return f"{name} + {VOLUMETRIC[self.architecture][1]}"
+        return f"{name} + 3D" if self.subset.is_3d else f"{name} ({self.protocol})"
+
+    @property
     def display_name(self) -> str:
-        family = ARCHITECTURES[self.architecture]
+        family = ARCHITECTURES[self.family]
         detail = self.protocol
-        if self.input_size != default_input_size(self.protocol, self.data_size):
+        if self.input_size != default_input_size(self.protocol, self.data_size, self.volumetric):
             detail += f", {self.input_size} px input"  # an experiment, not the protocol's network
+        if self.volumetric:
+            return f"{family} + {VOLUMETRIC[self.architecture][1]} ({detail})"
         if self.subset.is_3d:
             return f"{family} (depth-as-channels, {detail})"
         return f"{family} ({detail})"
 
-    def data_config(self) -> dict:
-        """The preprocessing stored in timm's ``pretrained_cfg`` (honoured by both processors)."""
+    @property
+    def folds_gray(self) -> bool:
+        """A 2D gray subset: trained on gray repeated to 3 channels (the paper), shipped with 1 input channel.
+
+        The dataset's images are mode ``L``; timm's ``create_transform`` and transformers'
+        ``AutoImageProcessor`` turn them into 1-channel tensors, which a 3-channel network
+        rejects.  Feeding ``repeat(x, 3)`` to a convolution equals feeding ``x`` to the same
+        convolution with its kernel summed over the input-channel axis, so the exported
+        checkpoint has ``in_chans = 1`` and gives the same logits (see ``export.py``).
+        """
+        return not self.subset.is_3d and self.subset.channels == 1 and self.in_chans == 3
+
+    @property
+    def checkpoint_in_chans(self) -> int:
+        """Input channels of the exported checkpoint (1 for gray subsets, else what training used)."""
+        return 1 if self.folds_gray else self.in_chans
+
+    def data_config(self, *, checkpoint: bool = False) -> dict:
+        """The preprocessing stored in timm's ``pretrained_cfg`` (honoured by both processors).
+
+        ``checkpoint=True`` describes the exported training checkpoint (1 channel for gray subsets).
+        """
+        chans = self.checkpoint_in_chans if checkpoint else self.in_chans
+        # A volume is (C, D, H, W) with D = H = W; timm's builder wants input_size as (C, H, W).
         return {
-            "input_size": (self.in_chans, self.input_size, self.input_size),
+            "input_size": (chans, self.input_size, self.input_size),
             "interpolation": "nearest",
-            "mean": self.mean,
-            "std": self.std,
+            "mean": self.mean[:chans],
+            "std": self.std[:chans],
             "crop_pct": 1.0,
             "crop_mode": "center",
         }
 
 
-def default_input_size(protocol: str, size: int = 28) -> int:
-    """Network input of a protocol: 112 for "28" (4x nearest), 224 for "224", native for MedMNIST+ files."""
-    if size != 28:
+def default_input_size(protocol: str, size: int = 28, volumetric: bool = False) -> int:
+    """Network input of a protocol: 112 for "28" (4x nearest), 224 for "224", native for MedMNIST+ files.
+
+    The paper's 3D conversions keep its stride-1 stem, so they see the volume at its own size.
+    """
+    if size != 28 or volumetric:
         return size
     return 112 if protocol == "28" else 224
 
@@ -118,20 +172,25 @@ def model_spec(
     measure the effect of the 4x upsampling that stands in for the CIFAR stem).
     """
     sub = get_subset(subset)
-    if architecture not in ARCHITECTURES:
-        raise ConfigError(f"unknown model {architecture!r}; choose one of {sorted(ARCHITECTURES)}")
+    if architecture not in MODEL_CHOICES:
+        raise ConfigError(f"unknown model {architecture!r}; choose one of {', '.join(MODEL_CHOICES)}")
+    volumetric = architecture in VOLUMETRIC
+    if volumetric and not sub.is_3d:
+        raise ConfigError(f"model {architecture!r} is a 3D network; {sub.key} is a 2D subset (use resnet18 or resnet50)")
     if protocol not in PROTOCOLS:
         raise ConfigError(f"unknown protocol {protocol!r}; choose '28' or '224'")
     sub.file(size)  # validates the size for this subset
     label = f"plus{size}" if size != 28 else protocol
-    default_input = default_input_size(protocol, size)
+    default_input = default_input_size(protocol, size, volumetric)
     if sub.is_3d and protocol == "224":
         raise ConfigError("the 224 protocol is 2D only; 3D subsets use 28 (or --size 64)")
     net_input = input_size or default_input
     if net_input % size:
         raise ConfigError(f"input size {net_input} must be a multiple of the data size {size} (nearest upsampling)")
+    if volumetric and net_input != size:
+        raise ConfigError(f"{architecture} sees the volume at its own size ({size}); --input-size does not apply")
     if sub.is_3d:
-        in_chans = size  # depth as channels
+        in_chans = 1 if volumetric else size  # one channel (C, D, H, W), or depth as channels
         scale = 2.0 if sub.key in RANDOM_INTENSITY_SUBSETS else 1.0
         mean, std = (0.0,) * in_chans, (scale,) * in_chans
         batch = 32

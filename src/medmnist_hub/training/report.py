@@ -17,10 +17,17 @@ import sys
 from pathlib import Path
 
 from ..catalog import get_subset
+from .protocol import VOLUMETRIC
 
 
 def _pm(mean: float, std: float | None) -> str:
     return f"{mean:.3f}" + (f" ± {std:.3f}" if std is not None else "")
+
+
+def _network_input(spec: dict) -> str:
+    if spec["architecture"] in VOLUMETRIC:
+        return f"{spec['input_size']}³ voxels x {spec['in_chans']} ch"
+    return f"{spec['input_size']} px x {spec['in_chans']} ch"
 
 
 def load_summaries(*folders: Path) -> list[dict]:
@@ -43,7 +50,7 @@ def markdown_table(summaries: list[dict]) -> str:
         cells = [
             get_subset(spec["subset"]).name,
             f"`{s['name']}`",
-            f"{spec['input_size']} px x {spec['in_chans']} ch",
+            _network_input(spec),
             str(len(runs)),
             _pm(mean["auc"], std["auc"]),
             _pm(mean["acc"], std["acc"]),

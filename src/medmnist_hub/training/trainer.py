@@ -49,9 +49,12 @@ class TrainResult:
 
 
 def build_model(spec: ModelSpec):
-    """TimmWrapper around a timm-initialised ResNet with the subset's labels."""
+    """TimmWrapper around a timm-initialised ResNet (2D, or a 3D conversion) with the subset's labels."""
     import timm
     from transformers import TimmWrapperConfig, TimmWrapperForImageClassification
+
+    if spec.volumetric:
+        from .. import models  # noqa: F401  (registers the 3D ResNets in timm's registry)
 
     labels = list(spec.subset.label_names)
     config = TimmWrapperConfig(
@@ -188,7 +191,7 @@ def train(
     val = {k.removeprefix("test_"): v for k, v in trainer.predict(val_ds).metrics.items() if k in ("test_auc", "test_acc")}
     test_pred = trainer.predict(test_ds)
     test = {k.removeprefix("test_"): v for k, v in test_pred.metrics.items() if k in ("test_auc", "test_acc")}
-    export_dir = export_timm_checkpoint(trainer.model.timm_model, spec, run_dir / "model")
+    export_dir = export_timm_checkpoint(trainer.model.timm_model, spec, run_dir / "model", fold_gray=spec.folds_gray)
     np.save(run_dir / "test_logits.npy", np.asarray(test_pred.predictions, dtype=np.float32), allow_pickle=False)
     result = TrainResult(
         run_dir=str(run_dir),
