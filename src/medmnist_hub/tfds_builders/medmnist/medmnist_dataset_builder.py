@@ -40,10 +40,9 @@ import tensorflow_datasets as tfds
 from medmnist_hub import catalog
 from medmnist_hub.npz_reader import NpzReader
 from medmnist_hub.tfds_builders import examples as examples_lib
+from medmnist_hub.tfds_builders import metadata
 from medmnist_hub.tfds_builders import source as source_lib
 from medmnist_hub.validate import check_layout
-
-_NOT_FOR_CLINICAL_USE = "MedMNIST is a research and education benchmark; it is not for clinical use."
 
 #: Rows per Beam work item: each worker decompresses its member up to its range, so
 #: fewer, larger ranges cost less re-reading; 2048 rows of 224x224x3 are ~300 MB.
@@ -59,24 +58,13 @@ class MedMNISTConfig(tfds.core.BuilderConfig):
         super().__init__(**kwargs)
 
 
-def _config_description(subset: catalog.Subset, size: int) -> str:
-    shape = "x".join(str(d) for d in subset.image_shape(size))
-    colour = "3D volumes" if subset.is_3d else ("RGB images" if subset.channels == 3 else "grayscale images")
-    counts = ", ".join(f"{n:,} {examples_lib.TFDS_SPLIT_NAMES[s]}" for s, n in subset.split_sizes.items())
-    return (
-        f"{subset.name} at {size} px: {subset.modality}, {colour} of {shape}; task: {subset.task} "
-        f"over {subset.num_classes} {'findings' if subset.is_multilabel else 'classes'}; {counts}. "
-        f"License: {subset.license}. {_NOT_FOR_CLINICAL_USE}"
-    )
-
-
 def _configs() -> list[MedMNISTConfig]:
     return [
         MedMNISTConfig(
             name=f.config_name,
             subset=f.subset,
             size=f.size,
-            description=_config_description(catalog.get_subset(f.subset), f.size),
+            description=metadata.config_description(catalog.get_subset(f.subset), f.size),
         )
         for f in catalog.iter_files()
     ]
@@ -85,15 +73,10 @@ def _configs() -> list[MedMNISTConfig]:
 class Builder(tfds.core.GeneratorBasedBuilder):
     """MedMNIST v3.0 (18 subsets, 2D and 3D, 28 to 224 px) for TensorFlow Datasets."""
 
-    VERSION = tfds.core.Version("3.0.0")
-    RELEASE_NOTES = {
-        "3.0.0": (
-            "MedMNIST v3.0 data (Zenodo record 10519652, files of the `medmnist` 3.0 package): the 18 "
-            "MedMNIST v2 subsets at 28 px plus the MedMNIST+ sizes 64, 128 and 224 (2D) and 64 (3D), 60 configs."
-        ),
-    }
+    VERSION = tfds.core.Version(metadata.VERSION)
+    RELEASE_NOTES = metadata.RELEASE_NOTES
     BUILDER_CONFIGS = _configs()
-    DEFAULT_CONFIG_NAME = "pathmnist"
+    DEFAULT_CONFIG_NAME = metadata.DEFAULT_CONFIG_NAME
     MANUAL_DOWNLOAD_INSTRUCTIONS = """\
     Optional. Put official MedMNIST v3.0 files under their official names (e.g. `bloodmnist_64.npz`)
     into `manual_dir` (by default `<data_dir>/downloads/manual/`). Without them the builder finds the
@@ -152,7 +135,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             supervised_keys=("image", "label"),
             homepage=catalog.HOMEPAGE,
             citation=catalog.bibtex(subset.citation_keys()),
-            license=f"{subset.license} ({subset.license_url})",
+            license=metadata.license_text(subset),
             metadata=tfds.core.MetadataDict(),
         )
 
