@@ -39,6 +39,7 @@ import numpy as np
 from .common import (
     WORK_DIR,
     Row,
+    big_file_layout,
     peak_rss_of,
     peak_rss_with_children,
     real_or_synthetic,
@@ -254,16 +255,10 @@ def _smooth_bank(shape: tuple[int, ...], count: int = 64, seed: int = 0) -> np.n
 
 def _big_file(train_gib: float) -> tuple[Path, dict[str, int]]:
     """A ``pathmnist_224``-layout file (stored members) with ``train_gib`` GiB of training images."""
-    from medmnist_hub.catalog import parse_config_name
     from medmnist_hub.synthetic import write_npz_streaming
 
-    subset, size = parse_config_name(BIG_CONFIG)
-    shape = subset.image_shape(size)
-    train = max(1, int(train_gib * 2**30 // math.prod(shape)))
-    official = subset.split_sizes
-    rows = {split: max(1, round(train * official[split] / official["train"])) for split in official}
-    rows["train"] = train
-    path = WORK_DIR / f"hf-big-{train}" / f"{BIG_CONFIG}.npz"
+    subset, shape, rows = big_file_layout(BIG_CONFIG, train_gib, min_rows=1)
+    path = WORK_DIR / f"hf-big-{rows['train']}" / f"{BIG_CONFIG}.npz"
     if path.exists():
         return path, rows
     path.parent.mkdir(parents=True, exist_ok=True)

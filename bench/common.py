@@ -143,6 +143,24 @@ def peak_rss_with_children(code: str, env: dict | None = None) -> tuple[float, l
     return parent, proc_peaks, stdout
 
 
+def big_file_layout(config: str, train_gib: float, min_rows: int):
+    """(subset, image shape, rows per split) of a synthetic ``config`` file with ``train_gib`` GiB of train images.
+
+    The other splits keep the official proportions to train; every split has at least ``min_rows``.
+    """
+    import math
+
+    from medmnist_hub.catalog import parse_config_name
+
+    subset, size = parse_config_name(config)
+    shape = subset.image_shape(size)
+    train = max(min_rows, int(train_gib * 2**30 // math.prod(shape)))
+    official = subset.split_sizes
+    rows = {split: max(min_rows, round(train * official[split] / official["train"])) for split in official}
+    rows["train"] = train
+    return subset, shape, rows
+
+
 def real_or_none(config: str) -> Path | None:
     path = SHARED_DATA / f"{config}.npz"
     return path if path.is_file() else None

