@@ -296,6 +296,12 @@ y = np.array([np.bincount(l, minlength=14) for l in chest["label"]], dtype=np.ui
 
 Predictions stay aligned with the official order through `id`, even after shuffling or filtering.
 
+`croissant.json` at the root of this repo is its Croissant 1.1 metadata, written from the MedMNIST
+catalog: every config's image or volume (with shape and dtype), label with the official class names,
+`id` and split, the licences, the citations and the SHA-256 of every Parquet file. Unlike the metadata
+the Hub generates, it describes the 3D volumes and the class names; read it with `mlcroissant` or
+TFDS's `CroissantBuilder`.
+
 ## Subsets
 
 {_subset_sections(manifest)}
