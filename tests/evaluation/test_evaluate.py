@@ -20,8 +20,8 @@ torch = require("torch")
 timm = require("timm")
 
 from medmnist_hub.evaluation.runner import EvaluationError, evaluate_config, load_model, result_record  # noqa: E402
-from medmnist_hub.leaderboard.records import read_records, write_record  # noqa: E402
 from medmnist_hub.publish.eval_results import write_eval_results  # noqa: E402
+from medmnist_hub.results.records import read_records, write_record  # noqa: E402
 
 
 def _timm_checkpoint(tmp_path, subset: str, seed: int = 0):

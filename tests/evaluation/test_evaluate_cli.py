@@ -19,7 +19,7 @@ from support.hub_mirror import require_olah, start_hub_mirror
 from support.hub_upload_server import client_env, start_upload_server
 from support.real_data import SHARED_DATA, real_file_or_skip, require
 
-from medmnist_hub.leaderboard.records import read_records
+from medmnist_hub.results.records import read_records
 
 torch = require("torch")
 timm = require("timm")

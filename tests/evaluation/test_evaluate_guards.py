@@ -14,7 +14,7 @@ torch = require("torch")
 timm = require("timm")
 
 from medmnist_hub.cli import main  # noqa: E402
-from medmnist_hub.leaderboard.records import is_partial, read_records  # noqa: E402
+from medmnist_hub.results.records import is_partial, read_records  # noqa: E402
 
 
 def _evaluate(model_dir, out, *extra: str) -> int:

@@ -13,8 +13,8 @@ from leaderboard_support import REPO, reference_table_or_skip
 from medmnist_hub.catalog import SUBSETS_2D, SUBSETS_3D, get_subset
 from medmnist_hub.leaderboard.aggregate import LeaderboardError, build_leaderboard
 from medmnist_hub.leaderboard.paper import paper_records, table_text
-from medmnist_hub.leaderboard.records import make_record, read_records
 from medmnist_hub.leaderboard.render import to_html, to_json_text, to_markdown
+from medmnist_hub.results.records import make_record, read_records
 
 
 def _published(name: str) -> dict[tuple[str, str], tuple[float, float]]:
@@ -189,7 +189,7 @@ def test_renderings_agree_with_the_board():
 
 def test_cli_build_reads_a_results_tree_with_the_paper_folder_once(tmp_path):
     from medmnist_hub.cli import main
-    from medmnist_hub.leaderboard.records import write_record
+    from medmnist_hub.results.records import write_record
 
     results = tmp_path / "results"
     (results / "paper").mkdir(parents=True)
@@ -244,7 +244,7 @@ def test_per_dataset_checkpoints_of_one_method_form_one_row():
 
 def test_cli_split_validation_is_the_val_board(tmp_path):
     from medmnist_hub.cli import main
-    from medmnist_hub.leaderboard.records import write_record
+    from medmnist_hub.results.records import write_record
 
     for rec in _model("lab/val-only", SUBSETS_2D, auc=0.91, acc=0.81, split="val"):
         write_record(rec, tmp_path / "results")

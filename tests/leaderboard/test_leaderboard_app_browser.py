@@ -22,9 +22,9 @@ from support.real_data import in_ci
 from medmnist_hub.catalog import SUBSETS_2D, SUBSETS_3D
 from medmnist_hub.leaderboard.aggregate import build_leaderboard
 from medmnist_hub.leaderboard.paper import paper_records
-from medmnist_hub.leaderboard.records import make_record, read_records, write_record
 from medmnist_hub.leaderboard.render import display_name
-from medmnist_hub.leaderboard.space import write_space
+from medmnist_hub.publish.leaderboard_space import write_space
+from medmnist_hub.results.records import make_record, read_records, write_record
 
 REPO = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("browser_driver.py")

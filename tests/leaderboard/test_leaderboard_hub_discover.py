@@ -19,9 +19,9 @@ import pytest
 from support.hub_upload_server import EVALUATION_FRAMEWORKS, client_env, commit_files, start_upload_server
 
 from medmnist_hub.catalog import SUBSETS_2D
-from medmnist_hub.leaderboard.hub_format import eval_yaml
-from medmnist_hub.leaderboard.records import make_record
 from medmnist_hub.publish.eval_results import write_eval_results
+from medmnist_hub.results.hub_format import eval_yaml
+from medmnist_hub.results.records import make_record
 
 BENCH = "testorg/medmnist"
 SCRATCH = "lab/resnet18-28"

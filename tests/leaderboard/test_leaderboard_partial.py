@@ -7,8 +7,8 @@ import json
 from medmnist_hub.catalog import SUBSETS_2D
 from medmnist_hub.leaderboard.aggregate import build_leaderboard
 from medmnist_hub.leaderboard.paper import paper_records
-from medmnist_hub.leaderboard.records import is_partial, make_record, partial_reason
 from medmnist_hub.leaderboard.render import status_label, to_html, to_json_text, to_markdown
+from medmnist_hub.results.records import is_partial, make_record, partial_reason
 
 
 def _model(model_id, subsets, auc=0.9, acc=0.8, n_examples=None, **kw):

@@ -9,7 +9,7 @@ import statistics
 
 import pytest
 
-from medmnist_hub.leaderboard.records import (
+from medmnist_hub.results.records import (
     SCHEMA,
     RecordError,
     make_record,

@@ -29,8 +29,8 @@ from leaderboard_support import REPO, reference_table_or_skip
 
 from medmnist_hub.catalog import SUBSETS_2D, SUBSETS_3D, get_subset, parse_config_name
 from medmnist_hub.leaderboard.aggregate import Leaderboard, build_leaderboard
-from medmnist_hub.leaderboard.records import is_partial, make_record, read_records, write_record
 from medmnist_hub.leaderboard.render import dataset_table, summary_table
+from medmnist_hub.results.records import is_partial, make_record, read_records, write_record
 
 RESULTS = REPO / "results"
 REQUIRED = {"2d": SUBSETS_2D, "3d": SUBSETS_3D}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from medmnist_hub.catalog import SUBSETS, bibtex
-from medmnist_hub.leaderboard.space import space_card
+from medmnist_hub.publish.leaderboard_space import space_card
 
 
 def _entries(text: str) -> dict[str, str]:

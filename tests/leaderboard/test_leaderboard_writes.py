@@ -11,8 +11,8 @@ import json
 
 from medmnist_hub.catalog import SUBSETS_2D
 from medmnist_hub.cli import main
-from medmnist_hub.leaderboard.records import make_record, write_record
-from medmnist_hub.leaderboard.space import write_space
+from medmnist_hub.publish.leaderboard_space import write_space
+from medmnist_hub.results.records import make_record, write_record
 
 
 def _stat(paths):

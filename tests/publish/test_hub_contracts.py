@@ -27,9 +27,9 @@ from huggingface_hub.hf_api import DatasetLeaderboardEntry
 from support.hub_upload_server import EVALUATION_FRAMEWORKS, commit_files, hub_request
 from support.real_data import SHARED_DATA, real_file_or_skip
 
-from medmnist_hub.leaderboard.hub_format import eval_yaml, parse_eval_yaml
-from medmnist_hub.leaderboard.records import make_record
 from medmnist_hub.publish.eval_results import merged_eval_results_yaml
+from medmnist_hub.results.hub_format import eval_yaml, parse_eval_yaml
+from medmnist_hub.results.records import make_record
 
 BENCH = "testorg/medmnist"
 RUN = Path(__file__).resolve().parents[2] / "results" / "baselines" / "resnet18-28-breastmnist"

@@ -10,8 +10,8 @@ from huggingface_hub import ModelCard
 from safetensors.numpy import save_file
 
 from medmnist_hub.catalog import bibtex, get_subset
-from medmnist_hub.leaderboard.records import make_record
 from medmnist_hub.publish.artifacts import stage_model
+from medmnist_hub.results.records import make_record
 
 BENCH = "testorg/medmnist"
 

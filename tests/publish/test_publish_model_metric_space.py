@@ -13,9 +13,9 @@ from support.hub_mirror import require_olah, start_hub_mirror
 from support.hub_upload_server import EVALUATION_FRAMEWORKS, commit_files
 
 from medmnist_hub.catalog import SUBSETS_2D
-from medmnist_hub.leaderboard.hub_format import eval_yaml
-from medmnist_hub.leaderboard.records import make_record, write_record
 from medmnist_hub.publish.eval_results import card_with_model_index, write_eval_results
+from medmnist_hub.results.hub_format import eval_yaml
+from medmnist_hub.results.records import make_record, write_record
 
 BENCH = "testorg/medmnist"
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from medmnist_hub.leaderboard.hub_format import eval_result_entries, eval_results_yaml, model_index_results
-from medmnist_hub.leaderboard.records import PartialResultError, make_record, write_record
 from medmnist_hub.publish.eval_results import card_with_model_index, write_eval_results
+from medmnist_hub.results.hub_format import eval_result_entries, eval_results_yaml, model_index_results
+from medmnist_hub.results.records import PartialResultError, make_record, write_record
 
 BENCH = "testorg/medmnist"
 

@@ -81,9 +81,9 @@ def run_evaluate(args) -> int:
 
     from ..catalog import select_files
     from ..commands import check_output_dir
-    from ..leaderboard.records import is_partial, model_slug, partial_reason, write_record
     from ..model_cards import DEFAULT_DATASET_REPO
     from ..publish.eval_results import write_eval_results
+    from ..results.records import is_partial, model_slug, partial_reason, write_record
     from .runner import check_hub_id, evaluate_config, load_model, normalize_split, result_record
 
     files = select_files(args.subsets, None if args.size is None else [args.size])

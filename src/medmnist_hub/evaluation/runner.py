@@ -414,7 +414,7 @@ def evaluate_config(
 def result_record(
     lm: LoadedModel, res: SubsetResult, *, model_id: str, model_name: str | None = None, method: str | None = None
 ) -> dict:
-    from ..leaderboard.records import make_record
+    from ..results.records import make_record
 
     extra = {"library": lm.library}
     if lm.architecture:

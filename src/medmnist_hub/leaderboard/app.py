@@ -170,8 +170,8 @@ def build_app(records: Sequence[dict], *, title: str = "MedMNIST Leaderboard"):
 def load_records(records_dir: str | os.PathLike | None = None, *, with_paper: bool = True) -> list[dict]:
     """Records for the Space: its ``records/`` folder, the paper's rows, and (if ``MEDMNIST_BENCHMARK`` is set)
     the Hub models that submitted results to that benchmark."""
+    from ..results.records import read_records
     from .paper import with_paper_rows
-    from .records import read_records
 
     records: list[dict] = []
     folder = Path(records_dir) if records_dir else None

@@ -24,8 +24,8 @@ def gather_records(
     paper: bool = True,
 ) -> list[dict]:
     """Records from local files/folders and Hub model repos, plus the paper's rows unless ``paper=False``."""
+    from ..results.records import read_records
     from .paper import with_paper_rows
-    from .records import read_records
 
     records: list[dict] = []
     for path in record_paths:

@@ -135,8 +135,8 @@ def run_show(args) -> int:
 
 
 def run_paper_records(args) -> int:
+    from ..results.records import write_record
     from .paper import paper_records
-    from .records import write_record
 
     recs = paper_records()
     for rec in recs:
@@ -154,7 +154,7 @@ def run_app(args) -> int:
 
 
 def run_space(args) -> int:
-    from .space import write_space
+    from ..publish.leaderboard_space import write_space
 
     path = write_space(args.out_dir, record_paths=args.records, title=args.title)
     print(path)

@@ -15,8 +15,8 @@ import os
 from collections.abc import Iterable
 
 from ..errors import MedMNISTHubError
-from .hub_format import METRICS, MODEL_INDEX_METRIC_TYPES, records_from_eval_results
-from .records import make_record
+from ..results.hub_format import METRICS, MODEL_INDEX_METRIC_TYPES, records_from_eval_results
+from ..results.records import make_record
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import re
 from importlib import resources
 
 from ..catalog import get_subset
-from .records import make_record
+from ..results.records import make_record
 
 PAPER_DOI_URL = "https://doi.org/10.1038/s41597-022-01721-8"
 PAPER_CITATION = 'Yang et al., "MedMNIST v2", Scientific Data 10, 41 (2023)'
@@ -87,7 +87,7 @@ def with_paper_rows(records: list[dict]) -> list[dict]:
     A results folder may hold ``results/paper/`` (the same rows as files): they are not
     added twice.
     """
-    from .records import record_key
+    from ..results.records import record_key
 
     present = {record_key(r) for r in records}
     return list(records) + [r for r in paper_records() if record_key(r) not in present]

@@ -23,10 +23,6 @@ def fmt(x: float | None) -> str:
     return "—" if x is None else f"{x:.3f}"
 
 
-def fmt_std(x: float, std: float | None) -> str:
-    return fmt(x) if std is None else f"{x:.3f}±{std:.3f}"
-
-
 def display_name(row: Row) -> str:
     return f"{row.name} {REFERENCE_MARK}" if row.reference else row.name
 

@@ -49,8 +49,8 @@ def render_model_card(
     """
     from huggingface_hub import ModelCard, ModelCardData
 
-    from ..leaderboard.hub_format import model_index_results
-    from ..leaderboard.records import partial_reason
+    from ..results.hub_format import model_index_results
+    from ..results.records import partial_reason
 
     test = checkpoint_record["metrics"]
     subset = get_subset(spec["subset"])

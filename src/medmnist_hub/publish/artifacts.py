@@ -10,7 +10,7 @@ are written next to them there.
 - metric:      the ``evaluate`` module folder (module, card, ``app.py``, ``requirements.txt``) as a Space;
 - model:       a model folder (``config.json``, ``model.safetensors``, card) + ``.eval_results`` and
                ``model-index`` from result records;
-- leaderboard: the Gradio Space built by :mod:`medmnist_hub.leaderboard.space`.
+- leaderboard: the Gradio Space built by :mod:`medmnist_hub.publish.leaderboard_space`.
 
 Pickle-based files (``*.bin``, ``*.pt``, ``*.pth``, ``*.pkl``, ``*.pickle``, ``*.ckpt``,
 ``*.joblib``) may lie in these folders but are never uploaded, for any target: the
@@ -94,7 +94,7 @@ def stage_dataset(folder: str | Path, staging: str | Path) -> tuple[Path, list[s
 
 def stage_benchmark(configs: Sequence[str], framework: str, staging: str | Path) -> Path:
     """A folder holding only the benchmark declaration (``eval.yaml``) for ``configs``."""
-    from ..leaderboard.hub_format import eval_yaml
+    from ..results.hub_format import eval_yaml
 
     try:
         text = eval_yaml(configs, framework=framework)

@@ -86,7 +86,7 @@ def register(subparsers) -> None:
 
 
 def _model_records(args) -> list[dict]:
-    from ..leaderboard.records import read_records
+    from ..results.records import read_records
     from .hub import PublishError
 
     records = [r for p in args.results for r in read_records(p, schema_only=True)]
@@ -99,7 +99,7 @@ def _model_records(args) -> list[dict]:
         raise PublishError(
             f"no records with model.id {wanted!r} in {', '.join(args.results)} (found: {ids}); use --record-model-id"
         )
-    from ..leaderboard.records import PartialResultError, check_not_partial
+    from ..results.records import PartialResultError, check_not_partial
 
     try:
         check_not_partial(mine, f"publish model: .eval_results and model-index for {wanted!r}")
@@ -170,7 +170,7 @@ def run_publish(args) -> int:
             )
             publish_folder(folder, args.repo_id, repo_type="model", what="MedMNIST model", **common)
         else:
-            from ..leaderboard.space import write_space
+            from .leaderboard_space import write_space
 
             folder = write_space(tmp, record_paths=args.records, title=args.title)
             publish_folder(

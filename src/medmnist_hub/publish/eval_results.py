@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ..atomic import atomic_write_text
-from ..leaderboard.data_terms import CLINICAL_USE_LINE, data_terms_markdown
-from ..leaderboard.hub_format import eval_result_entries, model_index_results
+from ..data_terms import CLINICAL_USE_LINE, data_terms_markdown
+from ..results.hub_format import eval_result_entries, model_index_results
 
 log = logging.getLogger(__name__)
 

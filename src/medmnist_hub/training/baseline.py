@@ -65,9 +65,9 @@ def run_baseline(
     progress: bool = True,
     max_steps: int | None = None,
 ) -> dict:
-    from ..leaderboard.records import is_partial, make_record, write_record
     from ..model_cards import DEFAULT_DATASET_REPO, write_model_card
     from ..paper import paper_result
+    from ..results.records import is_partial, make_record, write_record
     from .data import load_splits
     from .trainer import train
 

@@ -145,7 +145,7 @@ def eval_result_entries(
 
     Only test-split records are entries: the benchmark's tasks are test-split tasks.  A
     partial record (part of the split, e.g. ``evaluate --limit``) is refused with
-    :class:`~medmnist_hub.leaderboard.records.PartialResultError`.
+    :class:`~medmnist_hub.results.records.PartialResultError`.
     """
     from huggingface_hub import EvalResultEntry
 

