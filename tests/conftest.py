@@ -56,3 +56,15 @@ def isolated_cache(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("MEDMNIST_DIR", raising=False)
     return cache
+
+
+@pytest.fixture
+def hub_server(tmp_path):
+    """The Hub-speaking upload server on 127.0.0.1 (tests/support/hub_upload_server.py), stopped afterwards."""
+    from support.hub_upload_server import start_upload_server
+
+    server = start_upload_server(tmp_path / "hub")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 
 import pytest
-from support.hub_upload_server import client_env, start_upload_server
+from support.hub_upload_server import client_env
 
 
 @dataclass
@@ -25,15 +25,6 @@ class CliResult:
     @property
     def output(self) -> str:
         return self.stdout + self.stderr
-
-
-@pytest.fixture
-def hub_server(tmp_path):
-    server = start_upload_server(tmp_path / "hub")
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
