@@ -11,10 +11,8 @@ import PIL.Image
 import pytest
 from support.real_data import require
 
-from medmnist_hub.catalog import get_subset
+from medmnist_hub.catalog import OFFICIAL_SPLIT_NAMES, PUBLISHED_SPLIT_NAMES, get_subset
 from medmnist_hub.examples import (
-    OFFICIAL_SPLIT_NAMES,
-    PUBLISHED_SPLIT_NAMES,
     encode_png,
     example_id,
     label_values,
@@ -69,10 +67,10 @@ def test_core_module_needs_neither_datasets_nor_tfds():
 
 def test_hf_names_are_the_core_definitions():
     require("datasets")
-    from medmnist_hub import examples, hf_builders
+    from medmnist_hub import examples
     from medmnist_hub.hf_builders import encoding, features
 
-    assert hf_builders.example_id is examples.example_id
-    assert features.label_values is examples.label_values
+    assert encoding.example_id is examples.example_id
     assert encoding.encode_png is examples.encode_png
-    assert features.HF_SPLIT_NAMES is examples.PUBLISHED_SPLIT_NAMES
+    # the one split-name table (catalog) is what the HF split syntax maps to
+    assert {s: features.hf_split(s) for s in PUBLISHED_SPLIT_NAMES} == PUBLISHED_SPLIT_NAMES

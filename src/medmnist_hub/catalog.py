@@ -25,6 +25,10 @@ from .errors import ConfigError, MedMNISTHubError
 
 #: Official split names, in the order the files store them.
 SPLITS: tuple[str, ...] = ("train", "val", "test")
+#: Official split name -> the name Hugging Face and TFDS publish it under (the one split-name table).
+PUBLISHED_SPLIT_NAMES: Mapping[str, str] = MappingProxyType({"train": "train", "val": "validation", "test": "test"})
+#: Published split name -> official split name.
+OFFICIAL_SPLIT_NAMES: Mapping[str, str] = MappingProxyType({v: k for k, v in PUBLISHED_SPLIT_NAMES.items()})
 
 MULTI_CLASS = "multi-class"
 BINARY_CLASS = "binary-class"

@@ -27,10 +27,6 @@ import numpy as np
 
 from .catalog import SPLITS, Subset
 
-#: Official split name -> the name both Hugging Face and TFDS publish it under.
-PUBLISHED_SPLIT_NAMES: dict[str, str] = {"train": "train", "val": "validation", "test": "test"}
-#: Published split name -> official split name.
-OFFICIAL_SPLIT_NAMES: dict[str, str] = {v: k for k, v in PUBLISHED_SPLIT_NAMES.items()}
 
 
 def example_id(official_split: str, index: int) -> str:

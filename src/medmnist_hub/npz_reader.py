@@ -205,8 +205,15 @@ class NpzReader:
             pos += len(block)
         return out
 
-    def iter_split(self, split: str, chunk_rows: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Yield aligned ``(images, labels)`` blocks of an official split."""
+    def iter_split(
+        self, split: str, chunk_rows: int | None = None, start: int = 0, stop: int | None = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield aligned ``(images, labels)`` blocks of rows ``[start, stop)`` of an official split.
+
+        This is the one place that pairs image and label chunks: the HF builder, the Hub
+        export, the TFDS builder and the evaluation runner all read a split through it.
+        Reading a split to its end also drains the labels, so both members' CRCs are checked.
+        """
         images_key, labels_key = f"{split}_images", f"{split}_labels"
         rows = self.info(images_key).rows
         if self.info(labels_key).rows != rows:
@@ -214,8 +221,8 @@ class NpzReader:
                 self.path, f"{images_key} has {rows} rows but {labels_key} has {self.info(labels_key).rows}", key=labels_key
             )
         chunk_rows = chunk_rows or self.default_chunk_rows(images_key)
-        labels = self.iter_chunks(labels_key, chunk_rows)
-        for images in self.iter_chunks(images_key, chunk_rows):
+        labels = self.iter_chunks(labels_key, chunk_rows, start=start, stop=stop)
+        for images in self.iter_chunks(images_key, chunk_rows, start=start, stop=stop):
             yield images, next(labels)
         for _ in labels:  # drain so the labels' CRC is checked too
             pass

@@ -6,7 +6,7 @@ works without ``datasets`` installed until the command actually runs.
 
 * :class:`MedMNIST` / :func:`load_medmnist` - build and load any config from the
   official ``.npz`` files (streamed, MD5-verified).
-* :func:`features_for`, :func:`example_id`, :func:`multi_hot` - the schema and its helpers.
+* :func:`features_for`, :func:`multi_hot` - the schema and its helper.
 * :func:`decode_images` - decode the PNG column once into uint8 arrays for fast epochs.
 * :func:`export_hub_repo` - write a complete Hub dataset repo (Parquet + card + montages).
 """
@@ -21,9 +21,7 @@ _EXPORTS = {
     "load_medmnist": ".builder",
     "VERSION": ".builder",
     "features_for": ".features",
-    "example_id": ".features",
     "multi_hot": ".features",
-    "HF_SPLIT_NAMES": ".features",
     "decode_images": ".arrays",
     "export_hub_repo": ".export",
     "ExportResult": ".export",

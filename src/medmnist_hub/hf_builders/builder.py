@@ -31,7 +31,8 @@ from ..catalog import HOMEPAGE, SPLITS, Subset, bibtex, iter_files, parse_config
 from ..errors import MedMNISTHubError
 from ..examples import example_id, label_values
 from ..npz_reader import NpzReader
-from .features import HF_SPLIT_NAMES, features_for, hf_split
+from ..catalog import PUBLISHED_SPLIT_NAMES
+from .features import features_for, hf_split
 from .source import fingerprint, resolve_source
 
 #: Version of the builder's output format (bumped when features or encoding change).
@@ -150,7 +151,7 @@ class MedMNIST(datasets.GeneratorBasedBuilder):
             ranges = [(start, min(n, start + rows_per_shard)) for start in range(0, n, rows_per_shard)] or [(0, 0)]
             generators.append(
                 datasets.SplitGenerator(
-                    name=HF_SPLIT_NAMES[official],
+                    name=PUBLISHED_SPLIT_NAMES[official],
                     gen_kwargs={"path": str(source.path), "official_split": official, "ranges": ranges},
                 )
             )

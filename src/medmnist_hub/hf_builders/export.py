@@ -60,7 +60,8 @@ from ..errors import ConfigError, MedMNISTHubError
 from ..hashing import file_digest
 from ..npz_reader import NpzReader
 from .encoding import encode_pngs, parquet_schema, record_batch
-from .features import HF_SPLIT_NAMES, features_for
+from ..catalog import PUBLISHED_SPLIT_NAMES
+from .features import features_for
 from .source import SourceFile, resolve_source
 
 log = logging.getLogger(__name__)
@@ -240,7 +241,7 @@ def _write_config(
     total = 0
     with NpzReader(source.path) as reader:
         for official in SPLITS:
-            hf_name = HF_SPLIT_NAMES[official]
+            hf_name = PUBLISHED_SPLIT_NAMES[official]
             n = source.split_sizes[official]
             num_shards = max(1, math.ceil(n / shard_rows))
             names = [f"{hf_name}-{i:05d}-of-{num_shards:05d}.parquet" for i in range(num_shards)]

@@ -17,8 +17,7 @@ builder, the Parquet export and the dataset card cannot disagree:
   shuffling or filtering.
 
 The id, the label values and the multi-hot matrix are defined once, in
-:mod:`medmnist_hub.examples`, for this builder, the export and the TFDS builder alike;
-they are re-exported here under the names this package has always offered.
+:mod:`medmnist_hub.examples`, for this builder, the export and the TFDS builder alike.
 """
 
 from __future__ import annotations
@@ -30,14 +29,7 @@ import datasets
 import numpy as np
 
 from .. import examples as _examples
-from ..catalog import Subset
-from ..examples import OFFICIAL_SPLIT_NAMES, example_id, label_values
-
-__all__ = ["HF_SPLIT_NAMES", "OFFICIAL_SPLIT_NAMES", "example_id", "features_for", "hf_split", "label_values",
-           "multi_hot"]
-
-#: Official split name -> Hugging Face split name.
-HF_SPLIT_NAMES: dict[str, str] = _examples.PUBLISHED_SPLIT_NAMES
+from ..catalog import OFFICIAL_SPLIT_NAMES, PUBLISHED_SPLIT_NAMES, Subset
 
 
 def features_for(subset: Subset, size: int) -> datasets.Features:
@@ -55,8 +47,8 @@ def features_for(subset: Subset, size: int) -> datasets.Features:
 def _hf_split_name(name: str, spec: str) -> str:
     if name in OFFICIAL_SPLIT_NAMES:
         return name
-    if name in HF_SPLIT_NAMES:
-        return HF_SPLIT_NAMES[name]
+    if name in PUBLISHED_SPLIT_NAMES:
+        return PUBLISHED_SPLIT_NAMES[name]
     where = "" if name == spec else f" in {spec!r}"
     raise ValueError(f"unknown split {name!r}{where}; expected one of {list(OFFICIAL_SPLIT_NAMES)} (or 'val')")
 

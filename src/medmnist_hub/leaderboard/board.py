@@ -52,7 +52,7 @@ def board_from_sources(
     **hub_sources,
 ):
     """The leaderboard of one split and image size; ``split`` may be the published name ("validation")."""
-    from ..examples import OFFICIAL_SPLIT_NAMES
+    from ..catalog import OFFICIAL_SPLIT_NAMES
     from .aggregate import build_leaderboard
 
     records = gather_records(record_paths, paper=paper, **hub_sources)

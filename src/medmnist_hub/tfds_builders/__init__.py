@@ -16,7 +16,7 @@ from .import_order import preload_before_tensorflow
 
 preload_before_tensorflow()  # must run before anything below can pull TensorFlow in
 
-from .examples import OFFICIAL_SPLIT_NAMES, TFDS_SPLIT_NAMES, example_id, multi_hot  # noqa: E402
+from .examples import example_id, multi_hot  # noqa: E402
 from .medmnist.medmnist_dataset_builder import Builder, MedMNISTConfig, features_for  # noqa: E402
 
 #: The TFDS dataset name; configs are ``medmnist/<official file name without .npz>``.
@@ -24,8 +24,6 @@ DATASET_NAME = "medmnist"
 
 __all__ = [
     "DATASET_NAME",
-    "OFFICIAL_SPLIT_NAMES",
-    "TFDS_SPLIT_NAMES",
     "Builder",
     "MedMNISTConfig",
     "example_id",

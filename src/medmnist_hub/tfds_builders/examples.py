@@ -30,14 +30,12 @@ import numpy as np
 
 from .. import examples as _examples
 from ..catalog import get_subset
-from ..examples import OFFICIAL_SPLIT_NAMES, encode_png, example_id, label_values
+from ..examples import encode_png, example_id, label_values
 from ..npz_reader import NpzReader
 from ..validate import check_label_block
 
 __all__ = [
     "CHUNK_ROWS",
-    "OFFICIAL_SPLIT_NAMES",
-    "TFDS_SPLIT_NAMES",
     "encode_png",
     "example_id",
     "examples_for_range",
@@ -47,8 +45,6 @@ __all__ = [
     "shard_ranges",
 ]
 
-#: Official split name -> TFDS split name.
-TFDS_SPLIT_NAMES: dict[str, str] = _examples.PUBLISHED_SPLIT_NAMES
 
 #: Rows per chunk read from the file: bounds generation memory (~40 MB of 224x224x3).
 CHUNK_ROWS = 256

@@ -10,7 +10,7 @@ so the two cannot describe the dataset differently.
 from __future__ import annotations
 
 from .. import catalog
-from ..examples import PUBLISHED_SPLIT_NAMES
+from ..catalog import PUBLISHED_SPLIT_NAMES
 
 VERSION = "3.0.0"
 RELEASE_NOTES = {

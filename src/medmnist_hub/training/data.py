@@ -15,12 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..examples import PUBLISHED_SPLIT_NAMES
+from ..catalog import PUBLISHED_SPLIT_NAMES
 from .protocol import ModelSpec
 from .transforms import to_pixel_values
 
-#: Official split name -> the builder's split name.
-HF_SPLITS = PUBLISHED_SPLIT_NAMES
 
 
 @dataclass
@@ -62,7 +60,7 @@ def load_splits(
     from ..hf_builders import load_medmnist
 
     dsd = load_medmnist(spec.config_name, source_dirs=source_dirs, npz_path=npz_path, cache_dir=cache_dir)
-    return {ours: dataset_to_tensors(dsd[hf], spec) for ours, hf in HF_SPLITS.items()}
+    return {ours: dataset_to_tensors(dsd[hf], spec) for ours, hf in PUBLISHED_SPLIT_NAMES.items()}
 
 
 class TensorSplitDataset(torch.utils.data.Dataset):

@@ -174,7 +174,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             rows = {split: reader.info(f"{split}_images").rows for split in catalog.SPLITS}
         self.info.metadata.update(resolved.metadata(subset.file(size)))
         return {
-            examples_lib.TFDS_SPLIT_NAMES[split]: self._generate_examples(
+            catalog.PUBLISHED_SPLIT_NAMES[split]: self._generate_examples(
                 path=str(resolved.path), official_split=split, rows=rows[split]
             )
             for split in catalog.SPLITS
