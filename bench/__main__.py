@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .common import REPO_ROOT
 
-MODULES = ["streaming", "metric", "hf", "3d_storage", "tfds", "loading", "training", "training_3d", "audit"]
+MODULES = ["streaming", "metric", "hf", "3d_storage", "tfds", "loading", "loading_tfds", "training", "training_3d", "audit"]
 LIBRARIES = ["numpy", "datasets", "pyarrow", "tensorflow-datasets", "tensorflow-cpu", "torch", "timm", "transformers", "evaluate", "medmnist"]
 
 _CHILD = """

@@ -1,167 +1,193 @@
-"""Epoch iteration: our HF export and our TFDS build against the official package.
+"""Epoch iteration through our HF export and its in-memory paths, against the official loader.
 
-For a 2D gray (PneumoniaMNIST), a 2D RGB (RetinaMNIST) and a 3D (AdrenalMNIST3D) set, one
-pass over the training split in batches of 128, producing the same float32 tensors on
-every side: ``(x / 255 - 0.5) / 0.5`` channels-first for 2D (the official
-``ToTensor + Normalize(0.5, 0.5)``), ``x / 255`` for 3D (what the official 3D dataset
-returns).  Baseline: the official ``medmnist`` 3.0.2 ``Dataset`` + torch ``DataLoader`` on
-the same file.  Ours:
+The cases, the baseline (official ``medmnist`` 3.0.2 ``Dataset`` + ``DataLoader``, ToTensor +
+Normalize), the normalisation every side applies and the parallelism rules (1 thread; 2
+DataLoader workers, on both sides) are :mod:`bench.loading_common`'s.  Ours, from the
+``export-hf`` Parquet files of the same real file read back with ``load_dataset``:
 
-* HF export (``export-hf`` Parquet, read back with ``load_dataset``), ``with_format("torch")``
-  and ``with_format("numpy")`` batched slices, PNG images decoded as they are read;
-* TFDS build (tfrecord), ``tf.data`` batches through ``tfds.as_numpy``;
-* TFDS ``data_source`` (array_record), random-access reads gathered into batches.
+* ``with_format("numpy")`` / ``with_format("torch")`` through a ``DataLoader``, images decoded
+  as they are read: the plain one (``datasets``' ``__getitems__`` gathers the batch's rows one
+  by one), and one whose sampler hands out one ``range`` per batch (``batch_size=None``), which
+  ``datasets`` reads as a contiguous slice; the collate function normalises, in the workers;
+* in memory: :func:`~medmnist_hub.hf_builders.decode_images` once, then the same loaders (numpy);
+* the training path: ``dataset_to_tensors`` once, then ``TensorSplitDataset`` +
+  ``BatchCollator`` (what ``transformers.Trainer`` is given) through a ``DataLoader``;
+* 2D only, the storage we did not choose: the same split written by ``datasets`` as Parquet
+  with a fixed-shape uint8 ``image`` column (``Array2D``/``Array3D``, what :func:`decode_images`
+  gives) and read back with ``load_dataset("parquet")``, contiguous slices in both formats;
+  the notes give both layouts' Parquet size (the export's train shards against this file).
 
-The first batch of every side is checked equal to the official one before timing.
-Everything runs single-threaded (``torch.set_num_threads(1)``), as in a DataLoader worker.
+The one-off decoding of the in-memory paths is timed apart and given in the notes.  Every
+path's first batch is checked equal to the official one (pixels and labels) before timing.
+The TFDS rows are :mod:`bench.bench_loading_tfds`'s.
 """
 
 from __future__ import annotations
 
+import glob
 import os
-import shutil
-import tempfile
+import time
 
 import numpy as np
 
-import medmnist_hub.tfds_builders  # noqa: F401  registers "medmnist"; loads triton's library before TensorFlow can
-
-from .common import WORK_DIR, Row, real_or_none, timed
-
-CASES = [("pneumoniamnist", "2D gray"), ("retinamnist", "2D RGB"), ("adrenalmnist3d", "3D")]
-BATCH = 128
-
-
-def _normalise(x: np.ndarray, is_3d: bool) -> np.ndarray:
-    """uint8 batch in the official layout -> float32 channels-first, the official transform's maths."""
-    x = x.astype(np.float32) / 255.0
-    if is_3d:
-        return x[:, None]
-    x = x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)
-    return (x - 0.5) / 0.5
-
-
-def _official(config: str, root: str):
-    import medmnist
-    from torchvision import transforms
-
-    from medmnist_hub.catalog import get_subset
-
-    subset = get_subset(config)
-    cls = getattr(medmnist, subset.name)
-    if subset.is_3d:
-        return cls(split="train", root=root, download=False)
-    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize(mean=[0.5] * subset.channels, std=[0.5] * subset.channels)])
-    return cls(split="train", root=root, transform=tf, download=False)
+from .common import Row
+from .loading_common import (
+    BATCH,
+    WORKERS,
+    check_same,
+    dataloader,
+    epoch_of,
+    loading_row,
+    normalise,
+    normalise_torch,
+    official_loader,
+    print_rows,
+    real_file,
+    run_cases,
+    time_epoch,
+)
 
 
-def _rows_for(config: str, label: str, path, tmp: str) -> list[Row]:
-    import tensorflow_datasets as tfds
+class _Collate:
+    """Rows of a formatted dataset, or one formatted batch -> ``(normalised images, labels)`` (runs in the workers)."""
+
+    def __init__(self, is_3d: bool, torch_format: bool, channels_first: bool):
+        self.is_3d, self.torch_format, self.channels_first = is_3d, torch_format, channels_first
+
+    def __call__(self, rows):
+        if self.torch_format:
+            import torch
+
+            if isinstance(rows, dict):  # a batch read as one slice
+                x, y = rows["image"], rows["label"]
+            else:
+                x, y = torch.stack([r["image"] for r in rows]), torch.stack([r["label"] for r in rows])
+            return normalise_torch(x, self.is_3d, self.channels_first), y
+        if isinstance(rows, dict):
+            x, y = rows["image"], rows["label"]
+        else:
+            x, y = np.stack([r["image"] for r in rows]), np.stack([r["label"] for r in rows])
+        return normalise(x, self.is_3d), y
+
+
+def _formatted(ds, fmt: str, is_3d: bool, slices: bool = False):
+    """``make_batches(workers)`` over ``ds.with_format(fmt)``: a plain DataLoader (rows gathered by
+    ``__getitems__``), or with ``slices`` one ``range`` per batch (``batch_size=None``), which
+    ``datasets`` reads as one contiguous slice."""
+    import datasets
     import torch
-    from datasets import load_dataset
     from torch.utils.data import DataLoader
 
-    from medmnist_hub.catalog import get_subset
-    from medmnist_hub.hf_builders import export_hub_repo
-
-    is_3d = get_subset(config).is_3d
-    official = _official(config, str(path.parent))
-    first_official = next(iter(DataLoader(official, batch_size=BATCH)))[0].float().numpy()
-
-    def official_epoch():
-        return sum(len(x) for x, _ in DataLoader(official, batch_size=BATCH, shuffle=False, num_workers=0))
-
-    # HF export, read back from the Parquet files
-    export_hub_repo(os.path.join(tmp, "hub"), [config], npz_paths={config: path}, progress=False)
-    hf = load_dataset(os.path.join(tmp, "hub"), config, split="train", cache_dir=os.path.join(tmp, "hf-cache"))
-    hf_torch = hf.with_format("torch", columns=["image", "label"], dtype=torch.uint8)
-    hf_numpy = hf.with_format("numpy", columns=["image", "label"], dtype=np.uint8)
-
-    def hf_epoch(fmt):
-        def epoch():
-            n = 0
-            for start in range(0, len(hf), BATCH):
-                x = fmt[start : start + BATCH]["image"]
-                if isinstance(x, torch.Tensor):
-                    x = x.float().div_(255)
-                    x = x.unsqueeze(1) if (is_3d or x.ndim == 3) else x
-                    x = x if is_3d else x.sub_(0.5).div_(0.5)
-                else:
-                    x = _normalise(x, is_3d)
-                n += len(x)
-            return n
-
-        return epoch
-
-    # TFDS: tfrecord for tf.data, array_record for data_source
-    builder = tfds.builder(f"medmnist/{config}", data_dir=os.path.join(tmp, "tfds-rec"), npz_path=str(path), file_format="tfrecord")
-    builder.download_and_prepare()
-    source = tfds.data_source(
-        f"medmnist/{config}", data_dir=os.path.join(tmp, "tfds-ar"),
-        builder_kwargs={"npz_path": str(path), "file_format": "array_record"},
-    )["train"]
-
-    def tfds_image(x):
-        return x[..., 0] if (not is_3d and x.shape[-1] == 1) else x
-
-    def tfdata_epoch():
-        n = 0
-        ds = builder.as_dataset(split="train", shuffle_files=False).batch(BATCH)
-        for batch in tfds.as_numpy(ds):
-            n += len(_normalise(tfds_image(batch["image"]), is_3d))
-        return n
-
-    def source_epoch():
-        n = 0
-        for start in range(0, len(source), BATCH):
-            items = source.__getitems__(range(start, min(start + BATCH, len(source))))
-            n += len(_normalise(tfds_image(np.stack([it["image"] for it in items])), is_3d))
-        return n
-
-    # same data, same transform (TFDS batches are in its hashed order: compare as sets of ids)
-    assert np.allclose(_normalise(hf_numpy[0:BATCH]["image"], is_3d), first_official, atol=1e-6), config
-    by_id = {it["id"].decode(): it["image"] for it in source.__getitems__(range(len(source)))}
-    tfds_first = np.stack([tfds_image(by_id[f"train-{i:06d}"]) for i in range(BATCH)])
-    assert np.allclose(_normalise(tfds_first, is_3d), first_official, atol=1e-6), config
-
-    torch.set_num_threads(1)
-    t_off, n = timed(official_epoch, repeat=2)
-    results = [
-        ("HF export, with_format('torch') batches", timed(hf_epoch(hf_torch), repeat=2)[0]),
-        ("HF export, with_format('numpy') batches", timed(hf_epoch(hf_numpy), repeat=2)[0]),
-        ("TFDS tfrecord, tf.data batches (tfds.as_numpy)", timed(tfdata_epoch, repeat=2)[0]),
-        ("TFDS array_record, tfds.data_source reads", timed(source_epoch, repeat=2)[0]),
-    ]
-    unit = "volumes/s" if is_3d else "images/s"
-    return [
-        Row(
-            benchmark="loading epoch",
-            case=f"{config} ({label}) train, {n:,}: {what}",
-            ours=n / t,
-            baseline=n / t_off,
-            unit=unit,
-            baseline_name="medmnist 3.0.2 Dataset + DataLoader",
-            data="real",
-            notes=f"epoch {t:.2f}s vs {t_off:.2f}s, batch {BATCH}, 1 thread",
-        )
-        for what, t in results
-    ]
+    dtype = torch.uint8 if fmt == "torch" else np.uint8
+    formatted = ds.with_format(fmt, columns=["image", "label"], dtype=dtype)
+    # datasets' torch formatter turns PIL images into (C, H, W) tensors; array columns keep the official layout
+    channels_first = fmt == "torch" and isinstance(ds.features["image"], datasets.Image)
+    collate = _Collate(is_3d, fmt == "torch", channels_first)
+    if not slices:
+        return lambda workers: dataloader(formatted, workers, collate)
+    ranges = [range(i, min(i + BATCH, len(ds))) for i in range(0, len(ds), BATCH)]
+    return lambda workers: DataLoader(formatted, batch_size=None, sampler=ranges, num_workers=workers, collate_fn=collate)
 
 
-def run() -> list[Row]:
-    rows: list[Row] = []
-    for config, label in CASES:
-        path = real_or_none(config)
-        if path is None:
-            raise FileNotFoundError(f"bench_loading needs the real {config}.npz in the shared data folder")
-        tmp = tempfile.mkdtemp(prefix=f"bench-loading-{config}-", dir=str(WORK_DIR) if WORK_DIR.exists() else None)
-        try:
-            rows += _rows_for(config, label, path, tmp)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+def _training(split, spec):
+    """``make_batches(workers)`` of the training path (what the Trainer is given)."""
+    from medmnist_hub.training.data import BatchCollator, TensorSplitDataset
+
+    data, collate = TensorSplitDataset(split), BatchCollator(spec)
+    return lambda workers: dataloader(data, workers, collate)
+
+
+def _as_official(batch, spec) -> tuple[np.ndarray, np.ndarray]:
+    """A training batch's ``pixel_values`` in the official layout: (x - mean) / std undone to
+    the official transform (2D: mean = std = 0.5, gray repeated to 3 channels; 3D: x / 255 / std)."""
+    pv, labels = batch["pixel_values"].numpy(), batch["labels"].numpy()
+    if spec.subset.is_3d:
+        return pv * np.asarray(spec.std, dtype=np.float32).reshape(1, -1, 1, 1, 1), labels
+    assert spec.mean == spec.std == (0.5, 0.5, 0.5), spec
+    return (pv[:, :1] if spec.subset.channels == 1 else pv), labels
+
+
+def _mib(paths) -> str:
+    return f"{sum(os.path.getsize(p) for p in paths) / 2**20:.2f} MiB"
+
+
+def _array_layout(decoded, hub: str, config: str, tmp: str):
+    """The train split stored with a fixed-shape uint8 ``image`` column (the layout the export
+    does not use), read back as a user would, and a note comparing both layouts' Parquet size."""
+    from datasets import load_dataset
+
+    from medmnist_hub.catalog import PUBLISHED_SPLIT_NAMES
+
+    path = os.path.join(tmp, "array-layout", "train.parquet")
+    os.makedirs(os.path.dirname(path))
+    decoded.to_parquet(path)
+    ours = glob.glob(os.path.join(hub, "**", config, f"{PUBLISHED_SPLIT_NAMES['train']}-*.parquet"), recursive=True)
+    assert ours, f"no export-hf train shards of {config} under {hub}"
+    arrays = load_dataset("parquet", data_files={"train": path}, split="train", cache_dir=os.path.join(tmp, "hf-cache"))
+    kind = type(arrays.features["image"]).__name__
+    return arrays, f"Parquet train split: {kind} {_mib([path])}, the export's Image column {_mib(ours)}"
+
+
+def _rows_for(config: str, label: str, tmp: str) -> list[Row]:
+    from datasets import load_dataset
+
+    from medmnist_hub.hf_builders import decode_images, export_hub_repo
+    from medmnist_hub.training.data import dataset_to_tensors
+    from medmnist_hub.training.protocol import model_spec
+
+    path = real_file(config)
+    official = official_loader(config, path)
+    is_3d = official.is_3d
+    reference = official.reference()
+    hub = os.path.join(tmp, "hub")
+    export_hub_repo(hub, [config], npz_paths={config: path}, progress=False)
+    hf = load_dataset(hub, config, split="train", cache_dir=os.path.join(tmp, "hf-cache"))
+
+    t0 = time.perf_counter()
+    decoded = decode_images(hf)
+    t_decode = time.perf_counter() - t0
+    spec = model_spec(config, architecture="resnet18_3d" if is_3d else "resnet18", input_size=None if is_3d else 28)
+    t0 = time.perf_counter()
+    split = dataset_to_tensors(hf, spec)
+    t_tensors = time.perf_counter() - t0
+    decode_note = f"decode once {t_decode:.2f}s (decode_images), not in the epoch"
+    gather, slices = "DataLoader gathering rows (__getitems__)", f"DataLoader of contiguous slices ds[i:i+{BATCH}]"
+    paths = {
+        f"HF export, with_format('torch'), {gather}": (_formatted(hf, "torch", is_3d), ""),
+        f"HF export, with_format('numpy'), {gather}": (_formatted(hf, "numpy", is_3d), ""),
+        f"HF export, with_format('torch'), {slices}": (_formatted(hf, "torch", is_3d, slices=True), ""),
+        f"HF export, with_format('numpy'), {slices}": (_formatted(hf, "numpy", is_3d, slices=True), ""),
+        f"in memory: decode_images(), with_format('numpy'), {gather}": (_formatted(decoded, "numpy", is_3d), decode_note),
+        f"in memory: decode_images(), with_format('numpy'), {slices}": (
+            _formatted(decoded, "numpy", is_3d, slices=True), decode_note),
+        "training path: TensorSplitDataset + BatchCollator + DataLoader": (
+            _training(split, spec), f"decode once {t_tensors:.2f}s (dataset_to_tensors), not in the epoch; "
+            f"pixel_values of {spec.architecture} at {spec.input_size} px" + ("" if is_3d else ", gray as 3 channels")),
+    }
+    if not is_3d:
+        arrays, size_note = _array_layout(decoded, hub, config, tmp)
+        alt = f"2D storage alternative: Parquet {type(arrays.features['image']).__name__} uint8 column"
+        for fmt in ("torch", "numpy"):
+            paths[f"{alt}, with_format('{fmt}'), {slices}"] = (_formatted(arrays, fmt, is_3d, slices=True), size_note)
+    for what, (make, _) in paths.items():
+        first = next(iter(make(0)))
+        if isinstance(first, dict):
+            first = _as_official(first, spec)
+        check_same(what, reference, *first)
+
+    rows = []
+    for workers in WORKERS:
+        t_official, n = time_epoch(official.epoch, workers)
+        for what, (make, notes) in paths.items():
+            t_ours, n_ours = time_epoch(epoch_of(make), workers)
+            assert n_ours == n, (what, n_ours, n)
+            rows.append(loading_row(config, label, what, n, t_ours, t_official, workers, is_3d, notes=notes))
     return rows
 
 
+def run() -> list[Row]:
+    return run_cases(_rows_for, "bench-loading")
+
+
 if __name__ == "__main__":
-    for r in run():
-        print(f"{r.case}: ours {r.ours:,.0f} vs {r.baseline:,.0f} {r.unit} -> {r.ratio:.2f}x")
+    print_rows(run())

@@ -1,4 +1,4 @@
-"""The core definition of an example (id, label values, multi-hot, PNG), on the core install alone."""
+"""The core definition of an example (id, label values, multi-hot, image bytes), on the core install alone."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from support.real_data import require
 
 from medmnist_hub.catalog import OFFICIAL_SPLIT_NAMES, PUBLISHED_SPLIT_NAMES, get_subset
 from medmnist_hub.examples import (
+    NETPBM_MAX_SIDE,
+    encode_hf_image,
     encode_png,
     example_id,
     label_values,
@@ -56,6 +58,20 @@ def test_png_is_lossless_in_the_source_mode(subset_key, mode):
     assert np.array_equal(np.asarray(decoded), image)
 
 
+@pytest.mark.parametrize("subset_key,size,mode,fmt", [
+    ("breastmnist", 28, "L", "PPM"), ("bloodmnist", 28, "RGB", "PPM"),
+    ("breastmnist", 64, "L", "PNG"), ("bloodmnist", 64, "RGB", "PNG"),
+])
+def test_hf_image_bytes_are_netpbm_up_to_28_px_and_png_above_lossless(subset_key, size, mode, fmt):
+    images = synthetic_arrays(subset_key, size, {"train": 3, "val": 1, "test": 1})["train_images"]
+    for image in images:
+        data = encode_hf_image(image)
+        decoded = PIL.Image.open(io.BytesIO(data))
+        assert (decoded.format, decoded.mode) == (fmt, mode)
+        assert np.array_equal(np.asarray(decoded), image)
+        assert data.startswith(b"P5" if mode == "L" else b"P6") == (size <= NETPBM_MAX_SIDE)
+
+
 def test_core_module_needs_neither_datasets_nor_tfds():
     code = (
         "import sys, medmnist_hub.examples\n"
@@ -72,5 +88,6 @@ def test_hf_names_are_the_core_definitions():
 
     assert encoding.example_id is examples.example_id
     assert encoding.encode_png is examples.encode_png
+    assert encoding.encode_hf_image is examples.encode_hf_image
     # the one split-name table (catalog) is what the HF split syntax maps to
     assert {s: features.hf_split(s) for s in PUBLISHED_SPLIT_NAMES} == PUBLISHED_SPLIT_NAMES

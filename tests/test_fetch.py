@@ -10,11 +10,12 @@ import pytest
 from support.http_server import FileServer
 from support.real_data import real_file_or_skip
 
-from medmnist_hub.acquisition import cache_dir, fetch, is_verified
+from medmnist_hub.acquisition import cache_dir, fetch, is_verified, resolve
 from medmnist_hub.catalog import get_subset
 from medmnist_hub.cli import main
 from medmnist_hub.download import MAX_RESTARTS
 from medmnist_hub.errors import ChecksumError, DownloadError, OfflineError
+from medmnist_hub.synthetic import write_synthetic
 
 FAST = dict(backoff=0.01, timeout=5, progress=False)
 
@@ -79,6 +80,29 @@ def test_verification_is_remembered_until_the_file_changes(isolated_cache, breas
     assert is_verified(copy, md5) and calls == []  # marker hit, no re-hash
     copy.write_bytes(copy.read_bytes()[:-1] + b"\x00")
     assert not is_verified(copy, md5) and calls == [copy]
+
+
+def test_a_named_file_is_checked_and_marked_official_or_not(isolated_cache, breast, tmp_path, monkeypatch, caplog):
+    """The one resolver every adapter uses: a named file's MD5 decides ``official`` and ``identity``."""
+    import medmnist_hub.acquisition as acq
+
+    subset, md5 = get_subset("breastmnist"), get_subset("breastmnist").file().md5
+    copy = tmp_path / "copy" / "breastmnist.npz"
+    copy.parent.mkdir()
+    shutil.copy(breast, copy)
+    src = resolve(subset, 28, npz_path=copy)
+    assert (src.origin, src.md5, src.official, src.identity) == ("npz_path", md5, True, f"md5:{md5}")
+    assert src.split_sizes == dict(subset.split_sizes)
+    monkeypatch.setattr(acq, "md5sum", lambda p: pytest.fail(f"{p} hashed again"))
+    assert resolve(subset, 28, npz_path=copy).official  # remembered: an unchanged file is not re-hashed
+    monkeypatch.undo()
+    synthetic = write_synthetic(tmp_path / "synth", "breastmnist", split_sizes={"train": 5, "val": 2, "test": 3})
+    other = resolve(subset, 28, npz_path=synthetic, origin="manual_dir")
+    assert not other.official and other.md5 != md5 and other.identity.startswith("sha256:")
+    assert other.split_sizes == {"train": 5, "val": 2, "test": 3}
+    assert f"manual_dir {synthetic}: MD5 {other.md5} differs from the official {md5}" in caplog.text
+    with pytest.raises(FileNotFoundError, match=r"npz_path .*nowhere\.npz does not exist \(config breastmnist\)"):
+        resolve(subset, 28, npz_path=tmp_path / "nowhere.npz")
 
 
 def test_offline_fails_fast_with_instructions(isolated_cache):

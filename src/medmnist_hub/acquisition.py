@@ -15,6 +15,13 @@ so a successful check is remembered (keyed by path, size and mtime) in the cache
 
 Offline mode (``offline=True``, ``MEDMNIST_HUB_OFFLINE=1`` or ``HF_HUB_OFFLINE=1``)
 never opens a connection and fails at once with the URL, MD5 and where to put the file.
+
+:func:`resolve` is the one answer to "which local file serves config X", for every adapter
+(HF builder and export, TFDS builder, audit): that official file, or a file the user names
+(``npz_path``, TFDS's ``manual_dir``).  A named file is checked for layout and labels (any
+split sizes) and its MD5 compared with the official one; a different MD5 (a synthetic or
+re-packed file) is accepted with a warning and marked unofficial, so that what is built
+from it can always be told apart.  ``identity`` keys caches and manifests.
 """
 
 from __future__ import annotations
@@ -24,16 +31,21 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import atomic_write_text
-from .catalog import OFFICIAL_URL_PREFIX, DataFile, get_subset
+from .catalog import OFFICIAL_URL_PREFIX, SPLITS, DataFile, Subset, get_subset
 from .download import download, md5sum
 from .errors import ConfigError, OfflineError
+from .hashing import file_digests
+from .validate import validate_file
 
 log = logging.getLogger(__name__)
 
 _TRUE = {"1", "true", "yes", "on"}
+#: Files up to this size are fingerprinted by content; larger ones by path, size and mtime.
+CONTENT_HASH_LIMIT = 256 * 1024 * 1024
 
 
 def cache_dir() -> Path:
@@ -96,22 +108,22 @@ def _marker_path(path: Path) -> Path:
 def is_verified(path: os.PathLike | str, expected_md5: str) -> bool:
     """MD5 check with memory: hashes only when the file is new or changed since the last check."""
     path = Path(path)
-    try:
-        stamp = _stamp(path, expected_md5)
-    except OSError:
-        return False
-    marker = _marker_path(path)
-    try:
-        if json.loads(marker.read_text()) == stamp:
-            return True
-    except (OSError, ValueError):
-        pass
+    if _remembered(path, expected_md5):
+        return True
     actual = md5sum(path)
     if actual != expected_md5:
         log.warning("ignoring %s: MD5 %s differs from the official %s", path, actual, expected_md5)
         return False
-    _write_marker(marker, stamp)
+    _write_marker(_marker_path(path), _stamp(path, expected_md5))
     return True
+
+
+def _remembered(path: Path, md5: str) -> bool:
+    """Whether an earlier check found ``path``, unchanged since, to have MD5 ``md5``."""
+    try:
+        return json.loads(_marker_path(path).read_text()) == _stamp(path, md5)
+    except (OSError, ValueError):
+        return False
 
 
 def _stamp(path: Path, md5: str) -> dict:
@@ -165,3 +177,65 @@ def fetch(
     path = download(url, dest, file.md5, retries=retries, backoff=backoff, timeout=timeout, progress=progress)
     _write_marker(_marker_path(path), _stamp(path, file.md5))  # download() has just hashed these bytes
     return path
+
+
+@dataclass(frozen=True)
+class Source:
+    """The file that serves one config, and what is known about its bytes."""
+
+    path: Path
+    origin: str  # "acquisition", or how the user named it: "npz_path", "manual_dir"
+    md5: str  # of these bytes
+    official: bool  # MD5 equal to the official release's
+    identity: str  # "md5:<official md5>", else fingerprint(path): the cache and manifest key
+    split_sizes: dict[str, int]
+    sha256: str | None = None  # set by an adapter that checked a registered SHA-256
+
+
+def fingerprint(path: os.PathLike | str) -> str:
+    """Content identity of a file that is not the official one, cheap enough for every load.
+
+    Content hash up to :data:`CONTENT_HASH_LIMIT`; beyond, path + size + mtime (a file
+    rewritten in place gets a new mtime), which avoids hashing many GB on every load.
+    """
+    path = Path(path)
+    st = path.stat()
+    if st.st_size <= CONTENT_HASH_LIMIT:
+        return "sha256:" + file_digests(path, ("sha256",))["sha256"]
+    raw = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    return "stat:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def resolve(
+    subset: Subset,
+    size: int,
+    *,
+    npz_path: os.PathLike | str | None = None,
+    origin: str = "npz_path",
+    source_dirs: Sequence[os.PathLike | str] = (),
+    offline: bool | None = None,
+) -> Source:
+    """The checked file for ``subset`` at ``size``: ``npz_path`` (named by ``origin``), else :func:`fetch`."""
+    file = subset.file(size)
+    if npz_path is None:
+        path = fetch(subset.key, size, source_dirs=source_dirs, offline=offline)  # MD5-verified or raises
+        return Source(path, "acquisition", file.md5, True, f"md5:{file.md5}", dict(subset.split_sizes))
+    path = Path(npz_path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"{origin} {path} does not exist (config {file.config_name})")
+    summary = validate_file(path, subset, size, split_sizes={}, pixel_stats=False)
+    counts = {s: summary.splits[s].count for s in SPLITS}
+    if _remembered(path, file.md5):
+        return Source(path, origin, file.md5, True, f"md5:{file.md5}", counts)
+    by_content = path.stat().st_size <= CONTENT_HASH_LIMIT  # one pass gives the MD5 and the fingerprint
+    digests = file_digests(path, ("md5", "sha256") if by_content else ("md5",))
+    actual = digests["md5"]
+    if actual == file.md5:
+        _write_marker(_marker_path(path), _stamp(path, file.md5))
+        return Source(path, origin, actual, True, f"md5:{file.md5}", counts)
+    log.warning(
+        "%s %s: MD5 %s differs from the official %s for %s; using it as an unofficial file "
+        "(its layout and labels are checked)", origin, path, actual, file.md5, file.filename,
+    )
+    identity = "sha256:" + digests["sha256"] if by_content else fingerprint(path)
+    return Source(path, origin, actual, False, identity, counts)

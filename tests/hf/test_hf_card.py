@@ -16,7 +16,8 @@ from support.real_data import real_file_or_skip
 from medmnist_hub.catalog import SUBSETS, config_names, get_subset, parse_config_name
 from medmnist_hub.hf_builders import features_for
 from medmnist_hub.hf_builders.card import size_category
-from medmnist_hub.hf_builders.export import MANIFEST_NAME, export_hub_repo
+from medmnist_hub.hf_builders.export import export_hub_repo
+from medmnist_hub.hf_builders.export_manifest import MANIFEST_NAME
 
 
 def test_card_yaml_parses_and_matches_the_files(synthetic_export):

@@ -19,16 +19,12 @@ from support.real_data import REAL_CONFIGS, real_file_or_skip
 
 from medmnist_hub.catalog import config_names, parse_config_name
 from medmnist_hub.errors import FormatError
+from medmnist_hub.hf_builders import encoding, export_shards
 from medmnist_hub.hf_builders import export as export_mod
-from medmnist_hub.hf_builders.export import (
-    MANIFEST_NAME,
-    PREVIOUS_DIR,
-    STAGING_DIR,
-    ExportError,
-    export_hub_repo,
-    layout_for,
-    select_configs,
-)
+from medmnist_hub.hf_builders.export import ExportError, export_hub_repo, select_configs
+from medmnist_hub.hf_builders.export_manifest import MANIFEST_NAME
+from medmnist_hub.hf_builders.export_shards import layout_for
+from medmnist_hub.hf_builders.export_swap import PREVIOUS_DIR, STAGING_DIR
 from medmnist_hub.synthetic import write_synthetic
 
 
@@ -128,7 +124,7 @@ def test_small_encoding_blocks_are_regrouped_into_whole_row_groups(tmp_path, mon
                   row_group_bytes=30 * 64 * 64 * 3, progress=False)
     export_hub_repo(tmp_path / "one", ["pathmnist_64"], num_proc=1, **kwargs)
     monkeypatch.setattr(export_mod, "POOL_MIN_BYTES", 0)
-    monkeypatch.setattr(export_mod, "ENCODE_BLOCK_BYTES", 7 * 64 * 64 * 3)  # 7-row tasks for 64-row groups
+    monkeypatch.setattr(export_shards, "ENCODE_BLOCK_BYTES", 7 * 64 * 64 * 3)  # 7-row tasks for 64-row groups
     export_hub_repo(tmp_path / "two", ["pathmnist_64"], num_proc=2, **kwargs)
     assert _tree_digest(tmp_path / "one") == _tree_digest(tmp_path / "two")
     first = pq.ParquetFile(tmp_path / "two" / "data" / "pathmnist_64" / "train-00000-of-00005.parquet").metadata
@@ -194,7 +190,7 @@ def test_an_interrupted_export_leaves_the_previous_one_intact(synthetic_dir, tmp
     export_hub_repo(out, ["bloodmnist"], npz_dir=synthetic_dir, progress=False)
     before = _tree_digest(out)
     calls = {"n": 0}
-    real = export_mod.record_batch
+    real = encoding.record_batch
 
     def failing(*args, **kwargs):
         calls["n"] += 1
@@ -202,7 +198,7 @@ def test_an_interrupted_export_leaves_the_previous_one_intact(synthetic_dir, tmp
             raise KeyboardInterrupt("simulated interruption")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(export_mod, "record_batch", failing)
+    monkeypatch.setattr(encoding, "record_batch", failing)
     with pytest.raises(KeyboardInterrupt):
         export_hub_repo(out, ["bloodmnist"], npz_dir=synthetic_dir, force=True, progress=False)
     assert _tree_digest(out) == before

@@ -6,6 +6,7 @@ import csv
 import html.parser
 import json
 import statistics
+from dataclasses import replace
 
 import pytest
 from leaderboard_support import REPO, reference_table_or_skip
@@ -49,13 +50,13 @@ def test_paper_records_reproduce_every_published_value():
     recs = paper_records()
     assert len(recs) == 7 * 12 + 8 * 6 == len(PUBLISHED)
     for r in recs:
-        assert r["model"]["reference"] is True and r["dataset"]["data_version"] == "MedMNIST v2.0"
-        assert (r["metrics"]["auc"], r["metrics"]["acc"]) == PUBLISHED[(r["model"]["name"], r["dataset"]["subset"])]
+        assert r.model.reference is True and r.dataset.data_version == "MedMNIST v2.0"
+        assert (r.metrics.auc, r.metrics.acc) == PUBLISHED[(r.model.name, r.dataset.subset)]
 
 
 def test_results_paper_folder_equals_the_generator():
     on_disk = read_records(REPO / "results" / "paper")
-    key = lambda r: (r["model"]["id"], r["dataset"]["config"])  # noqa: E731
+    key = lambda r: (r.model.id, r.dataset.config)  # noqa: E731
     assert sorted(on_disk, key=key) == sorted(paper_records(), key=key)
 
 
@@ -231,12 +232,11 @@ def test_per_dataset_checkpoints_of_one_method_form_one_row():
     assert row.scores["bloodmnist"].model_id == "lab/resnet18-28-bloodmnist"
     assert row.scores["bloodmnist"].url == "https://hub.example/lab/resnet18-28-bloodmnist"
     # Without the method, the same records are 12 incomplete rows.
-    for r in recs:
-        del r["model"]["method"]
+    recs = [replace(r, model=replace(r.model, method=None)) for r in recs]
     assert [r.complete for r in build_leaderboard(recs).rows("2d")] == [False] * 12
     twice = [
-        dict(recs[0], model=dict(recs[0]["model"], id="lab/x", method="m")),
-        dict(recs[0], model=dict(recs[0]["model"], id="lab/y", method="m")),
+        replace(recs[0], model=replace(recs[0].model, id="lab/x", method="m")),
+        replace(recs[0], model=replace(recs[0].model, id="lab/y", method="m")),
     ]
     with pytest.raises(LeaderboardError, match="two results for 'm' on config 'pathmnist'"):
         build_leaderboard(twice)

@@ -8,7 +8,7 @@ from medmnist_hub.catalog import SUBSETS_2D
 from medmnist_hub.leaderboard.aggregate import build_leaderboard
 from medmnist_hub.leaderboard.paper import paper_records
 from medmnist_hub.leaderboard.render import status_label, to_html, to_json_text, to_markdown
-from medmnist_hub.results.records import is_partial, make_record, partial_reason
+from medmnist_hub.results.records import make_record
 
 
 def _model(model_id, subsets, auc=0.9, acc=0.8, n_examples=None, **kw):
@@ -29,14 +29,14 @@ def _model(model_id, subsets, auc=0.9, acc=0.8, n_examples=None, **kw):
 
 def test_partial_means_fewer_examples_than_the_official_split_or_an_explicit_flag():
     full = _model("m/x", ["breastmnist"])[0]
-    assert full["dataset"]["n_examples"] == 156 and not is_partial(full) and partial_reason(full) is None
+    assert full.dataset.n_examples == 156 and not full.is_partial and full.partial_reason is None
     cut = _model("m/x", ["breastmnist"], n_examples={"breastmnist": 100})[0]
-    assert is_partial(cut)
-    assert partial_reason(cut) == "breastmnist: evaluated on 100 of the 156 examples of the official test split"
+    assert cut.is_partial
+    assert cut.partial_reason == "breastmnist: evaluated on 100 of the 156 examples of the official test split"
     flagged = _model("m/x", ["breastmnist"], extra={"partial": True, "notes": "smoke test"})[0]
-    assert is_partial(flagged) and "smoke test" in partial_reason(flagged)
+    assert flagged.is_partial and "smoke test" in flagged.partial_reason
     for ref in paper_records():  # published numbers carry no count: not partial
-        assert not is_partial(ref)
+        assert not ref.is_partial
 
 
 def test_a_partial_dataset_keeps_the_model_out_of_the_ranking():

@@ -11,12 +11,11 @@ import pytest
 
 from medmnist_hub.results.records import (
     SCHEMA,
+    Record,
     RecordError,
     make_record,
     read_record,
     read_records,
-    record_filename,
-    validate_record,
     write_record,
 )
 
@@ -42,13 +41,13 @@ def _record(**kw):
 
 def test_make_record_computes_means_and_sample_std_from_runs():
     rec = _record()
-    assert rec["schema"] == SCHEMA
-    assert rec["metrics"]["auc"] == pytest.approx(0.90)
-    assert rec["metrics"]["acc"] == pytest.approx(0.86)
-    assert rec["metrics"]["auc_std"] == pytest.approx(statistics.stdev([0.90, 0.91, 0.89]))
-    assert rec["metrics"]["n_runs"] == 3
+    assert rec.schema == SCHEMA
+    assert rec.metrics.auc == pytest.approx(0.90)
+    assert rec.metrics.acc == pytest.approx(0.86)
+    assert rec.metrics.auc_std == pytest.approx(statistics.stdev([0.90, 0.91, 0.89]))
+    assert rec.metrics.n_runs == 3
     # n_examples comes from the catalog for v3.0 data: BreastMNIST test has 156 images.
-    assert rec["dataset"] == {
+    assert rec.dataset.to_dict() == {
         "subset": "breastmnist",
         "config": "breastmnist",
         "size": 28,
@@ -60,8 +59,8 @@ def test_make_record_computes_means_and_sample_std_from_runs():
 
 def test_make_record_with_aggregates_only_and_size_from_config():
     rec = make_record(model_id="x", config="bloodmnist_64", auc=0.99, acc=0.95, split="val", created="2025-01-01")
-    assert rec["dataset"]["size"] == 64 and rec["dataset"]["n_examples"] == 1712
-    assert rec["metrics"]["auc_std"] is None and rec["metrics"]["n_runs"] is None and rec["runs"] == []
+    assert rec.dataset.size == 64 and rec.dataset.n_examples == 1712
+    assert rec.metrics.auc_std is None and rec.metrics.n_runs is None and rec.runs == ()
     with pytest.raises(ValueError, match="give 'runs' or both"):
         make_record(model_id="x", config="bloodmnist", auc=0.9)
 
@@ -82,8 +81,8 @@ def test_write_read_roundtrip_and_idempotent_write(tmp_path):
 
 def test_filenames_are_safe_and_unique_per_key():
     a = _record(model_id="org/name with space")
-    assert record_filename(a) == "org--name-with-space__breastmnist__test.json"
-    assert record_filename(_record(split="val")) != record_filename(_record())
+    assert a.filename == "org--name-with-space__breastmnist__test.json"
+    assert _record(split="val").filename != _record().filename
 
 
 @pytest.mark.parametrize(
@@ -112,7 +111,7 @@ def test_filenames_are_safe_and_unique_per_key():
     ],
 )
 def test_bad_records_name_the_file_and_field(tmp_path, mutate, field):
-    rec = _record()
+    rec = _record().to_dict()
     mutate(rec)
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(rec))
@@ -130,7 +129,7 @@ def test_invalid_json_and_duplicates_are_reported(tmp_path):
     rec = _record()
     write_record(rec, tmp_path)
     (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "copy.json").write_text(json.dumps(rec))
+    (tmp_path / "sub" / "copy.json").write_text(rec.to_json())
     with pytest.raises(RecordError, match="duplicate record"):
         read_records(tmp_path)
 
@@ -147,10 +146,11 @@ def test_schema_only_skips_foreign_json_and_hidden_folders(tmp_path):
 
 def test_extra_fields_are_allowed_under_extra():
     rec = _record(extra={"epochs": 100}, model_extra={"params": 11_000_000})
-    assert validate_record(copy.deepcopy(rec)) == rec
-    rec["extra"] = 3
+    assert Record.from_dict(copy.deepcopy(rec.to_dict())) == rec
+    data = rec.to_dict()
+    data["extra"] = 3
     with pytest.raises(RecordError, match="'extra'"):
-        validate_record(rec)
+        Record.from_dict(data)
 
 
 def test_missing_path_is_a_clear_error(tmp_path):

@@ -30,7 +30,7 @@ from leaderboard_support import REPO, reference_table_or_skip
 from medmnist_hub.catalog import SUBSETS_2D, SUBSETS_3D, get_subset, parse_config_name
 from medmnist_hub.leaderboard.aggregate import Leaderboard, build_leaderboard
 from medmnist_hub.leaderboard.render import dataset_table, summary_table
-from medmnist_hub.results.records import is_partial, make_record, read_records, write_record
+from medmnist_hub.results.records import make_record, read_records, write_record
 
 RESULTS = REPO / "results"
 REQUIRED = {"2d": SUBSETS_2D, "3d": SUBSETS_3D}
@@ -59,7 +59,7 @@ def _baselines(results: Path) -> list[tuple[Path, dict, dict]]:
         beside = [
             r
             for r in read_records(path.parent, schema_only=True)
-            if r["dataset"]["config"] == config and r["dataset"]["split"] == "test"
+            if r.dataset.config == config and r.dataset.split == "test"
         ]
         assert len(beside) == 1, f"{path.parent}: expected one test record of {config} beside summary.json"
         found.append((path, summary, beside[0]))
@@ -81,7 +81,7 @@ def check_baselines(results: Path) -> int:
     for path, summary, rec in baselines:
         subset, size = parse_config_name(summary["spec"]["config"])
         group = _group(subset.key)
-        row_id = rec["model"].get("method") or rec["model"]["id"]
+        row_id = rec.model.method or rec.model.id
         cells, _ = _displayed(board(size), group)
         assert row_id in cells, f"{path}: no row {row_id!r} on the {size} px {group.upper()} board"
         for metric in ("auc", "acc"):
@@ -99,12 +99,12 @@ def check_baselines(results: Path) -> int:
         row = next(r for r in board(size).rows(group) if r.model_id == row_id)
         _, ranking = _displayed(board(size), group)
         covered = {
-            r["dataset"]["subset"]
+            r.dataset.subset
             for r in records
-            if (r["model"].get("method") or r["model"]["id"]) == row_id
-            and r["dataset"]["size"] == size
-            and r["dataset"]["split"] == "test"
-            and not is_partial(r)
+            if (r.model.method or r.model.id) == row_id
+            and r.dataset.size == size
+            and r.dataset.split == "test"
+            and not r.is_partial
         }
         if set(REQUIRED[group]) <= covered:
             assert row.rank is not None, f"{row_id!r} covers every {group.upper()} dataset but is not ranked"

@@ -27,9 +27,8 @@ from huggingface_hub.hf_api import DatasetLeaderboardEntry
 from support.hub_upload_server import EVALUATION_FRAMEWORKS, commit_files, hub_request
 from support.real_data import SHARED_DATA, real_file_or_skip
 
-from medmnist_hub.publish.eval_results import merged_eval_results_yaml
-from medmnist_hub.results.hub_format import eval_yaml, parse_eval_yaml
-from medmnist_hub.results.records import make_record
+from medmnist_hub.results.hub_format import eval_results_yaml, eval_yaml, parse_eval_yaml
+from medmnist_hub.results.records import make_record, read_record
 
 BENCH = "testorg/medmnist"
 RUN = Path(__file__).resolve().parents[2] / "results" / "baselines" / "resnet18-28-breastmnist"
@@ -67,16 +66,15 @@ def _our_eval_yaml(framework="mteb") -> str:
 
 
 def _our_eval_results(source_url=None) -> str:
-    return merged_eval_results_yaml(
-        [_record(), _record("pneumoniamnist_64")], dataset_repo_id=BENCH, source_url=source_url
-    )
+    return eval_results_yaml([_record(), _record("pneumoniamnist_64")], BENCH, source_url=source_url)
 
 
 def _our_model_card() -> str:
     from medmnist_hub.model_cards.card import render_model_card
+    from medmnist_hub.training.protocol import ModelSpec
 
-    spec = json.loads((RUN / "summary.json").read_text())["spec"]
-    record = json.loads(next(RUN.glob("*__test.json")).read_text())
+    spec = ModelSpec.from_dict(json.loads((RUN / "summary.json").read_text())["spec"])
+    record = read_record(next(RUN.glob("*__test.json")))
     return render_model_card(spec=spec, checkpoint_record=record, model_repo_id="lab/resnet18-28-breastmnist", seed=0)
 
 
@@ -258,7 +256,7 @@ def test_leaderboard_answers_in_the_documented_shape_with_base_model_filtering(h
 
     scratch = _card({"license": "cc-by-4.0", "library_name": "timm"})
     tuned = _card({"license": "cc-by-4.0", "base_model": "timm/resnet18.a1_in1k"})
-    results = lambda auc: merged_eval_results_yaml([_record(auc=auc)], dataset_repo_id=BENCH)  # noqa: E731
+    results = lambda auc: eval_results_yaml([_record(auc=auc)], BENCH)  # noqa: E731
     other = yaml.safe_dump([{"dataset": {"id": BENCH, "task_id": "not_declared"}, "value": 1.0}])
     assert _commit(hub_server, "model", "lab/scratch", {"README.md": scratch, ".eval_results/a.yaml": results(0.8)})[0] == 200
     assert _commit(hub_server, "model", "lab/tuned", {"README.md": tuned, ".eval_results/a.yaml": results(0.95)})[0] == 200

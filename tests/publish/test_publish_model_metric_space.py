@@ -151,7 +151,7 @@ def test_publish_models_then_rank_them_from_the_hub(hub_server, run_cli, tmp_pat
             "from medmnist_hub.leaderboard.hub_source import discover_models, hub_records\n"
             f"models = discover_models({BENCH!r}, endpoint={hub_server.url!r})\n"
             f"recs = hub_records(models, benchmark={BENCH!r})\n"
-            "print('RECS' + json.dumps({'models': models, 'recs': recs}))\n"
+            "print('RECS' + json.dumps({'models': models, 'recs': [r.to_dict() for r in recs]}))\n"
         )
         proc = mirror.run_python(code, hf_home=tmp_path / "reader")
         assert proc.returncode == 0, proc.stderr[-3000:] + mirror.log_tail()
@@ -163,9 +163,9 @@ def test_publish_models_then_rank_them_from_the_hub(hub_server, run_cli, tmp_pat
         by_key = {(r["model"]["id"], r["dataset"]["config"]): r for r in got["recs"]}
         assert len(by_key) == 13
         for r in complete:
-            hub = by_key[("lab/resnet18-28", r["dataset"]["config"])]
-            assert hub["metrics"]["auc"] == pytest.approx(r["metrics"]["auc"], abs=1e-6)
-            assert hub["metrics"]["acc"] == pytest.approx(r["metrics"]["acc"], abs=1e-6)
+            hub = by_key[("lab/resnet18-28", r.dataset.config)]
+            assert hub["metrics"]["auc"] == pytest.approx(r.metrics.auc, abs=1e-6)
+            assert hub["metrics"]["acc"] == pytest.approx(r.metrics.acc, abs=1e-6)
             assert hub["model"]["url"] == f"{mirror.endpoint}/lab/resnet18-28"
 
         board = mirror.run_python(

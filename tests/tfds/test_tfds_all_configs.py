@@ -25,7 +25,8 @@ def test_the_builder_has_exactly_the_60_catalog_configs():
     names = [c.name for c in Builder.BUILDER_CONFIGS]
     assert names == CONFIGS and len(names) == 60
     assert "medmnist" in tfds_mod.list_builders(with_community_datasets=False)
-    assert str(Builder.VERSION) == "3.0.0" and "10519652" in Builder.RELEASE_NOTES["3.0.0"]
+    assert str(Builder.VERSION) == "3.1.0" and "10519652" in Builder.RELEASE_NOTES["3.0.0"]
+    assert "raw bytes" in Builder.RELEASE_NOTES["3.1.0"]
 
 
 def test_config_names_are_the_hugging_face_builders():
@@ -39,13 +40,14 @@ def test_features_follow_the_catalog(tfds, config):
     subset, size = catalog.parse_config_name(config)
     info = tfds.builder(f"medmnist/{config}").info
     image, label = info.features["image"], info.features["label"]
-    if subset.is_3d:
+    assert image.shape == ((size,) * 3 if subset.is_3d else (size, size, subset.channels)) and image.np_dtype == np.uint8
+    if size == 28:  # raw bytes: faster to read than PNG or zlib at this size
+        assert isinstance(image, tfds.features.Tensor) and image._encoding == tfds.features.Encoding.BYTES
+    elif subset.is_3d:
         assert isinstance(image, tfds.features.Tensor)
-        assert image.shape == (size, size, size) and image.np_dtype == np.uint8
         assert image._encoding == tfds.features.Encoding.ZLIB  # not int64 varints
     else:
         assert isinstance(image, tfds.features.Image)
-        assert image.shape == (size, size, subset.channels) and image.np_dtype == np.uint8
     if subset.is_multilabel:
         assert isinstance(label, tfds.features.Sequence)
         assert label.feature.names == list(subset.label_names)

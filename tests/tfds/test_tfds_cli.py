@@ -38,7 +38,7 @@ def test_build_prints_where_and_what(isolated_cache, tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert (
-        f"{tmp_path}/medmnist/retinamnist/3.0.0  (array_record; train 1,080, validation 120, test 400; official)" in out
+        f"{tmp_path}/medmnist/retinamnist/3.1.0  (array_record; train 1,080, validation 120, test 400; official)" in out
     )
 
 

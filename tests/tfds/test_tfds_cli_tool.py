@@ -26,7 +26,7 @@ def test_tfds_build_cli_on_the_shipped_builder(tmp_path, file_format):
         PYTHONPATH=str(REPO / "src"),
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    builder_dir = data_dir / "medmnist" / "breastmnist" / "3.0.0"
+    builder_dir = data_dir / "medmnist" / "breastmnist" / "3.1.0"
     assert (builder_dir / "dataset_info.json").is_file()
     [result] = assert_built_equals_official(venv, (builder_dir, real, file_format))
     assert result["counts"] == {"train": 546, "validation": 78, "test": 156}

@@ -78,7 +78,7 @@ def test_build_and_random_access_without_tensorflow(tmp_path):
     assert result == {"breastmnist": 50 + 50 + 50, "chestmnist": 40 + 10 + 12, "organmnist3d": 20 + 6 + 8}
     assert "TF_LOADED False" in proc.stdout
     # What was written really is array_record (the only format TFDS writes without TensorFlow).
-    assert list((tmp_path / "tfds" / "medmnist" / "breastmnist" / "3.0.0").glob("*.array_record-*"))
+    assert list((tmp_path / "tfds" / "medmnist" / "breastmnist" / "3.1.0").glob("*.array_record-*"))
 
 
 def test_tfds_load_without_tensorflow_fails_with_a_clear_message(tmp_path):

@@ -14,14 +14,16 @@ import pytest
 pytest.importorskip("huggingface_hub")
 
 from medmnist_hub.model_cards.card import render_model_card  # noqa: E402
+from medmnist_hub.results.records import Metrics, read_record  # noqa: E402
+from medmnist_hub.training.protocol import ModelSpec  # noqa: E402
 
 RUN = Path(__file__).resolve().parents[2] / "results" / "baselines" / "resnet18-28-breastmnist"
 
 
 def _inputs():
     summary = json.loads((RUN / "summary.json").read_text())
-    record = json.loads(next(RUN.glob("*__test.json")).read_text())
-    return summary["spec"], record
+    record = read_record(next(RUN.glob("*__test.json")))
+    return ModelSpec.from_dict(summary["spec"]), record
 
 
 def test_single_seed_card_does_not_point_at_a_spread_it_lacks():
@@ -34,7 +36,7 @@ def test_single_seed_card_does_not_point_at_a_spread_it_lacks():
 
 def test_multi_seed_card_shows_mean_std_and_names_the_spread():
     spec, record = _inputs()
-    summary = {"auc": 0.9, "acc": 0.85, "auc_std": 0.012, "acc_std": 0.02, "n_runs": 3}
+    summary = Metrics(auc=0.9, acc=0.85, auc_std=0.012, acc_std=0.02, n_runs=3)
     card = render_model_card(spec=spec, checkpoint_record=record, model_repo_id="org/m", seed=0, seeds_summary=summary)
     assert "| ours, mean ± std over 3 seeds | 0.900 ± 0.012 | 0.850 ± 0.020 |" in card
     assert "spread over the 3 seeds above" in card

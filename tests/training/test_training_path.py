@@ -188,6 +188,10 @@ def test_same_seed_same_result_and_resume(tmp_path, monkeypatch):
             fetched.append(self.split is splits["train"])
             return super().__getitem__(i)
 
+        def __getitems__(self, indices):  # what DataLoader calls: one gather per batch
+            fetched.extend([self.split is splits["train"]] * len(indices))
+            return super().__getitems__(indices)
+
     monkeypatch.setattr(trainer_mod, "TensorSplitDataset", CountingDataset)
     spec3 = model_spec("organcmnist", epochs=3, batch_size=16)
     c = trainer_mod.train(spec3, tmp_path / "b", seed=3, splits=splits, resume=True, progress=False)

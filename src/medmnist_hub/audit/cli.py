@@ -9,18 +9,15 @@ import os
 
 
 def register(subparsers) -> None:
-    from ..commands import add_source_args, positive_int
+    from ..commands import add_command, add_num_proc, add_source_args
 
-    p = subparsers.add_parser(
-        "audit",
-        help="audit configs for duplicates, cross-split leakage, label conflicts and blank samples",
-        description=(
-            "Stream each config's file once and report exact duplicates (within and across splits), near "
-            "duplicates (brightness/contrast changes, one-pixel shifts, re-encoding), label conflicts, constant "
-            "or nearly blank samples, class counts, and the val/test ids to exclude for a leak-free evaluation. "
-            "Every finding names samples by official id (train-000042). Without --json/--markdown/--out-dir the "
-            "Markdown summary is printed."
-        ),
+    p = add_command(
+        subparsers, "audit", run_audit, "audit configs for duplicates, cross-split leakage, label conflicts and blank samples",
+        "Stream each config's file once and report exact duplicates (within and across splits), near "
+        "duplicates (brightness/contrast changes, one-pixel shifts, re-encoding), label conflicts, constant "
+        "or nearly blank samples, class counts, and the val/test ids to exclude for a leak-free evaluation. "
+        "Every finding names samples by official id (train-000042). Without --json/--markdown/--out-dir the "
+        "Markdown summary is printed.",
     )
     p.add_argument("configs", nargs="+", metavar="CONFIG", help="config names, e.g. breastmnist vesselmnist3d_64")
     p.add_argument("--file", metavar="PATH", default=None,
@@ -32,10 +29,8 @@ def register(subparsers) -> None:
     p.add_argument("--out-dir", metavar="DIR", default=None, help="write <config>.json and <config>.md into DIR")
     p.add_argument("--near", metavar="THRESHOLD", default=None,
                    help="near-duplicate similarity threshold in (0, 1] (default 0.95; see results/audit/calibration.md)")
-    p.add_argument("--num-proc", type=positive_int, default=max(1, min(2, os.cpu_count() or 1)), metavar="N",
-                   help="processes fingerprinting samples (default: 2, or 1 on a single core)")
+    add_num_proc(p, "fingerprinting samples")
     add_source_args(p, progress_help=None)
-    p.set_defaults(func=run_audit)
 
 
 def _target(option: str | None, config: str, several: bool, suffix: str):

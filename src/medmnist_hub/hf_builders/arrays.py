@@ -1,11 +1,13 @@
-"""Decode the PNG column once, for training loops that read every image every epoch.
+"""Decode the image column once, for training loops that read every image every epoch.
 
-The Hub format stores 2D images as PNG (small downloads, a viewer that shows them), so
-each epoch pays one PNG decode per image.  :func:`decode_images` pays it once: it maps
+The Hub format stores 2D images as encoded files (netpbm at 28 px, PNG above: a viewer that
+shows them), so each epoch pays one PIL decode per image.  :func:`decode_images` pays it once: it maps
 the ``image`` column to a fixed-shape ``uint8`` array feature in the official layout,
 ``(H, W)`` for grey and ``(H, W, 3)`` for colour subsets (the arrays then equal the
 official ``.npz`` rows), cached by ``datasets`` like any ``map``.  Reading a batch is
-then a zero-copy slice; see ``bench/bench_hf.py`` for the measured difference.
+then a zero-copy slice (``ds[i:j]``; a list of indices, as a ``DataLoader`` asks for,
+is gathered row by row by ``datasets`` and is much slower); ``bench/bench_loading.py``
+measures both.
 3D configs are already arrays and are returned unchanged.
 """
 
@@ -39,4 +41,4 @@ def decode_images(
         return {"image": images}
 
     return ds.map(_decode, batched=True, batch_size=batch_size, features=features, num_proc=num_proc,
-                  desc="Decoding PNG images")
+                  desc="Decoding images")

@@ -10,49 +10,37 @@ directly from Python (the Hub artifact is the Parquet export, see :mod:`.export`
 
 Files come from :func:`medmnist_hub.acquisition.fetch` (your folders, ``~/.medmnist``,
 our cache, then Zenodo; MD5-verified), or from ``npz_path`` for a file used as it is
-(synthetic files whose split sizes differ from the catalog).  Examples are produced by
-the streaming reader, block by block, so memory stays bounded for the 224 px files,
-and in the official order.
+(synthetic files whose split sizes differ from the catalog).  Like ``datasets``' own
+Parquet loader it is an ``ArrowBasedBuilder``: it yields whole Arrow tables, built by the
+same vectorised code as the Hub export (:func:`.encoding.record_batches`), block by block
+from the streaming reader, so memory stays bounded for the 224 px files, in the official order.
 """
 
 from __future__ import annotations
 
-import hashlib
+import math
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import datasets
+import pyarrow as pa
+from datasets.builder import Key
 
-from .. import __version__
-from ..catalog import HOMEPAGE, SPLITS, Subset, bibtex, iter_files, parse_config_name
+from ..acquisition import fingerprint, resolve
+from ..catalog import HOMEPAGE, PUBLISHED_SPLIT_NAMES, SPLITS, Subset, bibtex, iter_files, parse_config_name
 from ..errors import MedMNISTHubError
-from ..examples import example_id, label_values
 from ..npz_reader import NpzReader
-from ..catalog import PUBLISHED_SPLIT_NAMES
+from .encoding import FORMAT_VERSION, record_batches
 from .features import features_for, hf_split
-from .source import fingerprint, resolve_source
 
-#: Version of the builder's output format (bumped when features or encoding change).
+#: The MedMNIST release the configs describe (the cache is keyed by ``encoding.FORMAT_VERSION`` too).
 VERSION = datasets.Version("3.0.0")
 #: Target raw size of one generation shard (a unit of work for ``num_proc``).
 SHARD_RAW_BYTES = 1 << 30
-#: Raw bytes of pixels the Arrow writer buffers before flushing a record batch.
-WRITER_BUFFER_BYTES = 64 << 20
-#: Rows read from the file at a time.
-READ_CHUNK_BYTES = 32 << 20
-
-
-def _code_hash() -> str:
-    """Hash of this package's HF code: a cache made by other code is never reused."""
-    h = hashlib.sha256(__version__.encode())
-    pkg = resources.files(__package__)
-    for name in ("builder.py", "features.py", "encoding.py", "source.py"):
-        h.update(pkg.joinpath(name).read_bytes())
-    h.update(resources.files("medmnist_hub").joinpath("examples.py").read_bytes())  # ids, labels, PNG encoder
-    return h.hexdigest()[:16]
+#: Raw bytes of pixels per table read, encoded and written at a time (16 to 1000 rows).
+TABLE_RAW_BYTES = 64 << 20
 
 
 @dataclass
@@ -105,7 +93,7 @@ def _configs() -> list[MedMNISTConfig]:
     return out
 
 
-class MedMNIST(datasets.GeneratorBasedBuilder):
+class MedMNIST(datasets.ArrowBasedBuilder):
     """MedMNIST v3.0 (2D and 3D biomedical images), every subset at every size.
 
     Not for clinical use.  Licences: CC BY 4.0, except DermaMNIST (CC BY-NC 4.0).
@@ -117,15 +105,13 @@ class MedMNIST(datasets.GeneratorBasedBuilder):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("dataset_name", "medmnist")
-        kwargs.setdefault("hash", _code_hash())
+        kwargs.setdefault("hash", FORMAT_VERSION)  # a cache written in another format is never reused
         config_name = kwargs.get("config_name")
         if kwargs.get("writer_batch_size") is None and isinstance(config_name, str) and config_name in self.builder_configs:
-            # Bound the writer's buffer (~64 MB of raw pixels) for the 3D/224 px configs.
-            subset, size = parse_config_name(config_name)
-            kwargs["writer_batch_size"] = max(16, min(1000, WRITER_BUFFER_BYTES // _row_bytes(subset, size)))
-        for key in ("source_dirs",):
-            if key in kwargs and kwargs[key] is not None:
-                kwargs[key] = tuple(str(d) for d in kwargs[key])
+            # One table (and Arrow record batch) holds at most ~64 MB of raw pixels (3D/224 px configs).
+            kwargs["writer_batch_size"] = _table_rows(*parse_config_name(config_name))
+        if kwargs.get("source_dirs") is not None:
+            kwargs["source_dirs"] = tuple(str(d) for d in kwargs["source_dirs"])
         if kwargs.get("npz_path") is not None:
             kwargs["npz_path"] = str(kwargs["npz_path"])
         super().__init__(*args, **kwargs)
@@ -142,7 +128,7 @@ class MedMNIST(datasets.GeneratorBasedBuilder):
 
     def _split_generators(self, dl_manager) -> list[datasets.SplitGenerator]:
         subset, size = self.config.subset, self.config.size
-        source = resolve_source(subset, size, source_dirs=self.config.source_dirs, npz_path=self.config.npz_path)
+        source = resolve(subset, size, source_dirs=self.config.source_dirs, npz_path=self.config.npz_path)
         row_bytes = max(1, _row_bytes(subset, size))
         rows_per_shard = max(1, SHARD_RAW_BYTES // row_bytes)
         generators = []
@@ -157,28 +143,23 @@ class MedMNIST(datasets.GeneratorBasedBuilder):
             )
         return generators
 
-    def _generate_examples(self, path: str, official_split: str, ranges: Sequence[tuple[int, int]]) -> Iterator:
-        subset, size = self.config.subset, self.config.size
-        chunk_rows = max(1, READ_CHUNK_BYTES // max(1, _row_bytes(subset, size)))
+    def _generate_tables(self, path: str, official_split: str, ranges: Sequence[tuple[int, int]]) -> Iterator:
+        subset = self.config.subset
+        rows = self._writer_batch_size or _table_rows(subset, self.config.size)
+        schema = self.info.features.arrow_schema
         with NpzReader(path) as reader:
-            for start, stop in _merge_contiguous(ranges):
-                labels_iter = reader.iter_chunks(f"{official_split}_labels", chunk_rows, start, stop)
-                row = start
-                for images in reader.iter_chunks(f"{official_split}_images", chunk_rows, start, stop):
-                    labels = label_values(subset, next(labels_iter))
-                    for image, label in zip(images, labels):
-                        key = example_id(official_split, row)
-                        yield key, {"image": image, "label": label, "id": key}
-                        row += 1
-                for _ in labels_iter:  # reach the end so the zip CRC of the labels is checked
-                    pass
+            for i, (start, stop) in enumerate(_merge_contiguous(ranges)):
+                batches = record_batches(reader, schema, subset, official_split, rows, start=start, stop=stop)
+                for j, batch in enumerate(batches):
+                    yield Key(i, j), pa.Table.from_batches([batch])
 
 
 def _row_bytes(subset: Subset, size: int) -> int:
-    n = 1
-    for d in subset.image_shape(size):
-        n *= d
-    return n
+    return math.prod(subset.image_shape(size))
+
+
+def _table_rows(subset: Subset, size: int) -> int:
+    return max(16, min(1000, TABLE_RAW_BYTES // _row_bytes(subset, size)))
 
 
 def _merge_contiguous(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -206,11 +187,9 @@ def load_medmnist(
     ``split`` takes the HF names (``train``, ``validation``, ``test``), the official
     ``val``, or the slicing syntax of ``datasets`` (``"train[:10%]"``).
     """
-    kwargs: dict = {}
-    if source_dirs:
-        kwargs["source_dirs"] = tuple(str(d) for d in source_dirs)
+    kwargs: dict = {"source_dirs": source_dirs} if source_dirs else {}  # MedMNIST() makes them strings
     if npz_path is not None:
-        kwargs["npz_path"] = str(npz_path)
+        kwargs["npz_path"] = npz_path
     builder = MedMNIST(config_name=config, cache_dir=None if cache_dir is None else str(cache_dir), **kwargs)
     try:
         builder.download_and_prepare(num_proc=num_proc)

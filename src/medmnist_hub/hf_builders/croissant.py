@@ -10,7 +10,7 @@ and TFDS's ``CroissantBuilder`` users get the volumes and the names:
 * per config a ``cr:FileSet`` over ``data/<config>/*.parquet`` that the records are read
   from, and three RecordSets:
 
-  - ``<config>``: ``image`` (2D: ``sc:ImageObject`` from the PNG bytes; 3D: a ``cr:UInt8``
+  - ``<config>``: ``image`` (2D: ``sc:ImageObject`` from the image bytes, netpbm or PNG; 3D: a ``cr:UInt8``
     array, ``isArray`` with ``arrayShape`` ``"D,H,W"``), ``label`` (the class index, or for
     ChestMNIST the array of positive finding indices), ``id`` (the official position) and
     ``split`` (from the file name), label and split ``references`` the two below;

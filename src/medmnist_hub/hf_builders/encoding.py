@@ -1,28 +1,39 @@
-"""Turn blocks of official rows into Arrow columns of the HF schema, vectorised.
+"""Turn blocks of official rows into Arrow record batches of the HF schema, vectorised.
 
-The builder hands examples to ``datasets`` one by one; the exporter cannot afford
-that for 200k-image files, so it builds whole record batches here.  Both produce the
-same bytes: PNGs are encoded exactly as ``datasets.Image`` encodes a numpy array
-(``PIL.Image.fromarray`` + ``save(format="PNG")`` with PIL's defaults), which a test
-checks against the builder's own output.
+The builder and the Hub export both write these batches (:func:`record_batches`), so
+they produce the same bytes: 2D images as :func:`~medmnist_hub.examples.encode_hf_image`
+writes them (netpbm up to 28 px, PNG above: lossless, opened by ``datasets.Image``), the
+rest as ``datasets`` itself encodes it, which a test checks.
 
-PNG encoding is the only expensive step; :func:`encode_pngs` needs only numpy and
-PIL so that worker processes start fast.  The PNG encoder and the id format are the
+Image encoding is the only expensive step; :func:`encode_images` needs only numpy and
+PIL so that worker processes start fast.  The image encoder and the id format are the
 ones of :mod:`medmnist_hub.examples`, shared with the builders.
 """
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterator
+
 import numpy as np
 
-from ..examples import encode_png, example_id
+from ..catalog import Subset
+from ..examples import encode_hf_image, encode_png, example_id
+from ..npz_reader import NpzReader
 
-__all__ = ["encode_png", "encode_pngs", "id_column", "image_column", "label_column", "parquet_schema", "record_batch"]
+__all__ = ["FORMAT_VERSION", "encode_hf_image", "encode_images", "encode_png", "id_column", "image_column", "label_column",
+           "parquet_schema", "record_batch", "record_batches"]
+
+#: What the bytes written for a config mean: columns and features, image and label encoding, ids,
+#: the export's Parquet layout and options.  It keys the HF builder's cache and is recorded in the
+#: export manifest (an export of another version is rewritten).  Bump it when a change makes either
+#: write different bytes; never for a refactor or a comment, so caches and exports survive those.
+FORMAT_VERSION = "3.2"
 
 
-def encode_pngs(images: np.ndarray) -> list[bytes]:
-    """PNG bytes of every image of a block (runs in worker processes)."""
-    return [encode_png(image) for image in images]
+def encode_images(images: np.ndarray) -> list[bytes]:
+    """The ``image`` column's bytes of every image of a block (runs in worker processes)."""
+    return [encode_hf_image(image) for image in images]
 
 
 def parquet_schema(features):
@@ -97,3 +108,29 @@ def record_batch(schema, official_split: str, start: int, images: np.ndarray, la
         id_column(official_split, start, len(labels)),
     ]
     return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
+def record_batches(reader: NpzReader, schema, subset: Subset, official_split: str, chunk_rows: int, *,
+                   start: int = 0, stop: int | None = None, pool=None, depth: int = 1) -> Iterator:
+    """Record batches (``schema``) of rows ``[start, stop)`` of a split, in order, ``chunk_rows`` at a time.
+
+    With ``pool`` (an executor) the images of up to ``depth`` blocks are encoded there while
+    the next blocks are read, so memory stays bounded whatever the file size.
+    """
+    pending: deque = deque()
+    for images, labels in reader.iter_split(official_split, chunk_rows, start, stop):
+        if subset.is_3d:
+            pending.append((start, images, labels, None))
+        else:  # the raw 2D images are dropped once encoded
+            pending.append((start, None, labels, encode_images(images) if pool is None else pool.submit(encode_images, images)))
+        start += len(labels)
+        while len(pending) > (0 if pool is None else depth):
+            yield _batch(schema, subset, official_split, *pending.popleft())
+    while pending:
+        yield _batch(schema, subset, official_split, *pending.popleft())
+
+
+def _batch(schema, subset: Subset, official_split: str, start: int, images, labels, encoded):
+    encoded = encoded.result() if hasattr(encoded, "result") else encoded  # a future from the pool
+    return record_batch(schema, official_split, start, images, labels, encoded, subset.is_multilabel)
+

@@ -17,6 +17,7 @@ import numpy as np
 from ..atomic import atomic_write_bytes
 from ..catalog import get_subset
 
+IMAGES_DIR = "images"  # in the export folder, beside data/
 PER_CLASS = 8
 CELL = 56
 GAP = 2
@@ -98,13 +99,13 @@ def write_montages(out_dir: Path, manifest: dict, changed: set[str]) -> None:
             (out_dir / montages.pop(key)["path"]).unlink(missing_ok=True)
     for key in subsets:
         config = montage_source(manifest, key)
-        rel = f"images/{key}.png"
+        rel = f"{IMAGES_DIR}/{key}.png"
         current = montages.get(key)
         if current and current["from"] == config and config not in changed and (out_dir / rel).is_file():
             continue
         files = [out_dir / f["path"] for f in manifest["configs"][config]["splits"]["train"]["files"]]
         image = render_montage(key, files)
-        (out_dir / "images").mkdir(exist_ok=True)
+        (out_dir / IMAGES_DIR).mkdir(exist_ok=True)
         buf = io.BytesIO()
         image.save(buf, format="PNG")
         atomic_write_bytes(out_dir / rel, buf.getvalue())

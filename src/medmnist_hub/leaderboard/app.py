@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..catalog import SUBSETS, SUBSETS_2D, SUBSETS_3D
+from ..results.records import Record
 from .aggregate import GROUPS, Leaderboard, build_leaderboard
 from .render import REFERENCE_MARK, display_name, rank_label, status_label
 
@@ -100,12 +101,12 @@ def means_frame(lb: Leaderboard):
     return pd.DataFrame(rows, columns=["Model", "Group", "Series", "Mean AUC", "Mean ACC"])
 
 
-def available_sizes(records: Sequence[dict]) -> list[int]:
-    sizes = sorted({r["dataset"]["size"] for r in records if r["dataset"]["split"] == "test"})
+def available_sizes(records: Sequence[Record]) -> list[int]:
+    sizes = sorted({r.dataset.size for r in records if r.dataset.split == "test"})
     return sizes or [28]
 
 
-def build_app(records: Sequence[dict], *, title: str = "MedMNIST Leaderboard"):
+def build_app(records: Sequence[Record], *, title: str = "MedMNIST Leaderboard"):
     """A ``gr.Blocks`` app over these records (call ``.launch()`` on it)."""
     import gradio as gr
 
@@ -167,13 +168,13 @@ def build_app(records: Sequence[dict], *, title: str = "MedMNIST Leaderboard"):
     return demo
 
 
-def load_records(records_dir: str | os.PathLike | None = None, *, with_paper: bool = True) -> list[dict]:
+def load_records(records_dir: str | os.PathLike | None = None, *, with_paper: bool = True) -> list[Record]:
     """Records for the Space: its ``records/`` folder, the paper's rows, and (if ``MEDMNIST_BENCHMARK`` is set)
     the Hub models that submitted results to that benchmark."""
     from ..results.records import read_records
     from .paper import with_paper_rows
 
-    records: list[dict] = []
+    records: list[Record] = []
     folder = Path(records_dir) if records_dir else None
     if folder is not None and folder.is_dir():
         records += read_records(folder, schema_only=True)
@@ -182,7 +183,7 @@ def load_records(records_dir: str | os.PathLike | None = None, *, with_paper: bo
         try:
             from .hub_source import discover_models, hub_records
 
-            known = {r["model"]["id"] for r in records}
+            known = {r.model.id for r in records}
             models = [m for m in discover_models(benchmark) if m not in known]
             records += hub_records(models, benchmark=benchmark)
         except Exception as exc:  # the board must still come up with the shipped records

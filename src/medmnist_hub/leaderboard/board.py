@@ -22,12 +22,12 @@ def gather_records(
     benchmark: str | None = None,
     discover: bool = False,
     paper: bool = True,
-) -> list[dict]:
+) -> list:
     """Records from local files/folders and Hub model repos, plus the paper's rows unless ``paper=False``."""
     from ..results.records import read_records
     from .paper import with_paper_rows
 
-    records: list[dict] = []
+    records: list = []
     for path in record_paths:
         records += read_records(path, schema_only=True)
     if hub_models or discover:

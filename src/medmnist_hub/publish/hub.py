@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ..errors import MedMNISTHubError
 from ..hashing import file_digest, update_from_file
+from ..hub_endpoint import hub_endpoint
 
 log = logging.getLogger(__name__)
 
@@ -122,10 +123,6 @@ class Plan:
         return self.of("delete")
 
     @property
-    def is_noop(self) -> bool:
-        return self.repo_exists and self.branch_exists and not self.uploads and not self.deletions
-
-    @property
     def repo_url(self) -> str:
         prefix = {"model": "", "dataset": "datasets/", "space": "spaces/"}[self.repo_type]
         return f"{self.endpoint.rstrip('/')}/{prefix}{self.repo_id}"
@@ -178,17 +175,10 @@ def _unchanged(local: Path, remote) -> bool:
 
 
 # --------------------------------------------------------------------------- remote side
-def endpoint_from_env() -> str:
-    """``HF_ENDPOINT`` as set now (``huggingface_hub`` reads it once, at import)."""
-    from huggingface_hub import constants
-
-    return (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
-
-
 def make_api(endpoint: str | None = None):
     from huggingface_hub import HfApi
 
-    return HfApi(endpoint=endpoint or endpoint_from_env())
+    return HfApi(endpoint=hub_endpoint(endpoint))
 
 
 def check_online() -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from .. import __version__
 from ..atomic import atomic_write_bytes
 from ..data_terms import CLINICAL_USE_LINE, data_terms_markdown
-from ..results.records import dumps_record, read_records, record_filename
+from ..results.records import read_records
 
 #: Gradio release the app is written and tested against (Space SDK version).
 GRADIO_VERSION = "6.31.0"
@@ -32,6 +32,7 @@ VENDORED = {
     "atomic.py": "atomic.py",  # records are written through it
     "catalog.py": "catalog.py",
     "errors.py": "errors.py",
+    "hub_endpoint.py": "hub_endpoint.py",  # hub_source reads the Hub through it
     "data/subsets.json": "data/subsets.json",
     "results/__init__.py": "results/__init__.py",
     "results/records.py": "results/records.py",
@@ -64,21 +65,16 @@ __version__ = "{__version__}"
 
 
 def space_card(title: str) -> str:
-    return f"""---
-title: {title}
-emoji: 🩺
-colorFrom: indigo
-colorTo: blue
-sdk: gradio
-sdk_version: {GRADIO_VERSION}
-app_file: app.py
-pinned: false
-license: apache-2.0
-short_description: MedMNIST v3.0 leaderboard (2D/3D, AUC/ACC)
-tags:
-- leaderboard
-- medmnist
-- medical-imaging
+    """The Space's README: its configuration (``SpaceCardData``) and what the board shows."""
+    from huggingface_hub import SpaceCard, SpaceCardData
+
+    data = SpaceCardData(
+        title=title, emoji="🩺", colorFrom="indigo", colorTo="blue", pinned=False, license="apache-2.0",
+        sdk="gradio", sdk_version=GRADIO_VERSION, app_file="app.py", tags=["leaderboard", "medmnist", "medical-imaging"],
+        short_description="MedMNIST v3.0 leaderboard (2D/3D, AUC/ACC)",
+    )
+    return SpaceCard(f"""---
+{data.to_yaml()}
 ---
 
 # {title}
@@ -99,7 +95,7 @@ hf upload ORG/MODEL results/ORG--MODEL/.eval_results .eval_results --create-pr
 
 Only scores on the whole official test split are entries (`evaluate --limit` results are never ranked).
 
-{data_terms_markdown(clinical_use_line=False)}"""
+{data_terms_markdown(clinical_use_line=False)}""").content
 
 
 def write_space(
@@ -119,8 +115,8 @@ def write_space(
     files["medmnist_hub/__init__.py"] = INIT_PY.encode("utf-8")
     for p in record_paths:
         for rec in read_records(p, schema_only=True):
-            if not rec["model"]["reference"]:  # the paper rows are built into the app
-                files[f"records/{record_filename(rec)}"] = dumps_record(rec).encode("utf-8")
+            if not rec.model.reference:  # the paper rows are built into the app
+                files[f"records/{rec.filename}"] = rec.to_json().encode("utf-8")
     files["app.py"] = APP_PY.encode("utf-8")
     files["requirements.txt"] = b"pyyaml>=6\npandas>=2\n"
     files["README.md"] = space_card(title).encode("utf-8")

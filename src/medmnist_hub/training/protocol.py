@@ -32,6 +32,7 @@ processors apply it too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..catalog import Subset, get_subset
@@ -93,16 +94,21 @@ class ModelSpec:
         return VOLUMETRIC[self.architecture][0] if self.volumetric else self.architecture
 
     @property
+    def family_name(self) -> str:
+        """The family as the paper's tables write it: ``ResNet-18``."""
+        return ARCHITECTURES[self.family]
+
+    @property
     def paper_method(self) -> str:
         """The paper's row this run compares with (Table 3 for 2D, Table 4 for 3D)."""
-        name = ARCHITECTURES[self.family]
+        name = self.family_name
         if self.volumetric:
             return f"{name} + {VOLUMETRIC[self.architecture][1]}"
         return f"{name} + 3D" if self.subset.is_3d else f"{name} ({self.protocol})"
 
     @property
     def display_name(self) -> str:
-        family = ARCHITECTURES[self.family]
+        family = self.family_name
         detail = self.protocol
         if self.input_size != default_input_size(self.protocol, self.data_size, self.volumetric):
             detail += f", {self.input_size} px input"  # an experiment, not the protocol's network
@@ -144,6 +150,21 @@ class ModelSpec:
             "crop_pct": 1.0,
             "crop_mode": "center",
         }
+
+    def to_dict(self) -> dict:
+        """The spec as a run's ``summary.json`` and ``metrics.json`` record it."""
+        own = {k: getattr(self, k) for k in ("architecture", "protocol", "data_size", "input_size", "in_chans")}
+        schedule = {k: getattr(self.schedule, k) for k in ("epochs", "batch_size", "learning_rate")}
+        return {"subset": self.subset.key, "config": self.config_name, **own, **schedule,
+                "milestones": list(self.schedule.milestones), "random_intensity": self.random_intensity,
+                "display_name": self.display_name}
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> ModelSpec:
+        """The spec a recorded run was trained with (the inverse of :meth:`to_dict`)."""
+        protocol = "28" if d["protocol"].startswith("plus") else d["protocol"]
+        args = (d["subset"], d["architecture"], protocol, d["data_size"], d["input_size"], d["epochs"], d["batch_size"])
+        return model_spec(*args)
 
 
 def default_input_size(protocol: str, size: int = 28, volumetric: bool = False) -> int:

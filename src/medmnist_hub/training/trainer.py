@@ -196,7 +196,7 @@ def train(
     result = TrainResult(
         run_dir=str(run_dir),
         export_dir=str(export_dir),
-        spec=_spec_dict(spec),
+        spec=spec.to_dict(),
         seed=seed,
         best_epoch=best_epoch,
         val=val,
@@ -232,21 +232,3 @@ def _best_epoch(history: list[dict], best_metric: float | None) -> float | None:
         if best_metric is not None and entry.get("eval_auc") == best_metric:
             return entry.get("epoch")
     return None
-
-
-def _spec_dict(spec: ModelSpec) -> dict:
-    return {
-        "subset": spec.subset.key,
-        "config": spec.config_name,
-        "architecture": spec.architecture,
-        "protocol": spec.protocol,
-        "data_size": spec.data_size,
-        "input_size": spec.input_size,
-        "in_chans": spec.in_chans,
-        "epochs": spec.schedule.epochs,
-        "batch_size": spec.schedule.batch_size,
-        "learning_rate": spec.schedule.learning_rate,
-        "milestones": list(spec.schedule.milestones),
-        "random_intensity": spec.random_intensity,
-        "display_name": spec.display_name,
-    }

