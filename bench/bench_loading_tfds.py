@@ -155,7 +155,8 @@ def _rows_for(config: str, label: str, tmp: str) -> list[Row]:
             assert n_ours == n, (what, n_ours, n)
             notes = f"image stored as {storage}"
             if workers:
-                notes += "; threadpool and decode calls 2" if "tf.data" in what else "; DataLoader workers 2"
+                notes += ("; 2 threads in one process (threadpool and decode calls 2), while the official side forks "
+                          "2 workers" if "tf.data" in what else "; DataLoader workers 2 (forkserver)")
             rows.append(loading_row(config, label, what, n, t_ours, t_official, workers, is_3d, notes=notes))
     return rows
 

@@ -2,12 +2,14 @@
 
 Both sides of a loading row produce the same thing, a float32 batch in the official
 transform's maths -- ``(x / 255 - 0.5) / 0.5`` channels-first for 2D (``ToTensor`` +
-``Normalize(0.5, 0.5)``), ``x / 255`` with a channel axis for 3D (what the official 3D
-dataset returns) -- with the labels, in file order, batches of :data:`BATCH`.  Each row is
+``Normalize(0.5, 0.5)``), ``x / 255`` with a channel axis for 3D (the official 3D dataset's
+values; it returns them as float64, which is what its users get, our sides as float32) --
+with the labels, in file order, batches of :data:`BATCH`.  Each row is
 measured at one parallelism, the same on both sides:
 
 * ``0`` workers: everything in the main process, ``torch.set_num_threads(1)``;
-* ``2`` workers: a ``DataLoader(num_workers=2)`` (its workers run one thread each).
+* ``2`` workers: a ``DataLoader(num_workers=2)`` (its workers run one thread each); a
+  ``tf.data`` side has no worker processes and runs on 2 threads instead (no fork to pay).
 
 Time is one epoch's, best of :data:`REPEAT`, in a fresh DataLoader with default options, so
 with workers it includes forking them (~50 ms here, as much as a whole epoch of a small

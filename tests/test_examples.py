@@ -87,7 +87,6 @@ def test_hf_names_are_the_core_definitions():
     from medmnist_hub.hf_builders import encoding, features
 
     assert encoding.example_id is examples.example_id
-    assert encoding.encode_png is examples.encode_png
     assert encoding.encode_hf_image is examples.encode_hf_image
     # the one split-name table (catalog) is what the HF split syntax maps to
     assert {s: features.hf_split(s) for s in PUBLISHED_SPLIT_NAMES} == PUBLISHED_SPLIT_NAMES

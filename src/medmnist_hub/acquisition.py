@@ -120,10 +120,16 @@ def is_verified(path: os.PathLike | str, expected_md5: str) -> bool:
 
 def _remembered(path: Path, md5: str) -> bool:
     """Whether an earlier check found ``path``, unchanged since, to have MD5 ``md5``."""
+    return _known_md5(path) == md5
+
+
+def _known_md5(path: Path) -> str | None:
+    """The MD5 an earlier check found for ``path``, if the file is unchanged since (same size and mtime)."""
     try:
-        return json.loads(_marker_path(path).read_text()) == _stamp(path, md5)
-    except (OSError, ValueError):
-        return False
+        marker = json.loads(_marker_path(path).read_text())
+        return marker["md5"] if marker == _stamp(path, marker["md5"]) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _stamp(path: Path, md5: str) -> dict:
@@ -225,13 +231,16 @@ def resolve(
         raise FileNotFoundError(f"{origin} {path} does not exist (config {file.config_name})")
     summary = validate_file(path, subset, size, split_sizes={}, pixel_stats=False)
     counts = {s: summary.splits[s].count for s in SPLITS}
-    if _remembered(path, file.md5):
+    known = _known_md5(path)  # official or not, an unchanged file is not hashed for its MD5 again
+    if known == file.md5:
         return Source(path, origin, file.md5, True, f"md5:{file.md5}", counts)
     by_content = path.stat().st_size <= CONTENT_HASH_LIMIT  # one pass gives the MD5 and the fingerprint
-    digests = file_digests(path, ("md5", "sha256") if by_content else ("md5",))
-    actual = digests["md5"]
+    wanted = (() if known else ("md5",)) + (("sha256",) if by_content else ())
+    digests = file_digests(path, wanted) if wanted else {}
+    actual = known or digests["md5"]
+    if known is None:
+        _write_marker(_marker_path(path), _stamp(path, actual))
     if actual == file.md5:
-        _write_marker(_marker_path(path), _stamp(path, file.md5))
         return Source(path, origin, actual, True, f"md5:{file.md5}", counts)
     log.warning(
         "%s %s: MD5 %s differs from the official %s for %s; using it as an unofficial file "

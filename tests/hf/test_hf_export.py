@@ -19,6 +19,7 @@ from support.real_data import REAL_CONFIGS, real_file_or_skip
 
 from medmnist_hub.catalog import config_names, parse_config_name
 from medmnist_hub.errors import FormatError
+from medmnist_hub.examples import encode_hf_image
 from medmnist_hub.hf_builders import encoding, export_shards
 from medmnist_hub.hf_builders import export as export_mod
 from medmnist_hub.hf_builders.export import ExportError, export_hub_repo, select_configs
@@ -119,16 +120,30 @@ def test_shards_and_row_groups_follow_the_layout(tmp_path):
 
 
 def test_small_encoding_blocks_are_regrouped_into_whole_row_groups(tmp_path, monkeypatch):
-    src = write_synthetic(tmp_path / "npz", "pathmnist", 64, {"train": 300, "val": 20, "test": 10}, seed=3)
-    kwargs = dict(npz_paths={"pathmnist_64": src}, max_shard_bytes=100 * 64 * 64 * 3,
-                  row_group_bytes=30 * 64 * 64 * 3, progress=False)
-    export_hub_repo(tmp_path / "one", ["pathmnist_64"], num_proc=1, **kwargs)
+    # PNG bytes at 64 px, netpbm (examples.encode_hf_image) at 28 px: both must not depend on num_proc
+    sources = {
+        "pathmnist_64": write_synthetic(tmp_path / "npz", "pathmnist", 64, {"train": 300, "val": 20, "test": 10},
+                                        seed=3),
+        "bloodmnist": write_synthetic(tmp_path / "npz", "bloodmnist", 28, {"train": 200, "val": 20, "test": 10},
+                                      seed=4),
+    }
+    configs = list(sources)
+    kwargs = dict(npz_paths=sources, max_shard_bytes=100 * 64 * 64 * 3, row_group_bytes=30 * 64 * 64 * 3,
+                  progress=False)
+    export_hub_repo(tmp_path / "one", configs, num_proc=1, **kwargs)
     monkeypatch.setattr(export_mod, "POOL_MIN_BYTES", 0)
-    monkeypatch.setattr(export_shards, "ENCODE_BLOCK_BYTES", 7 * 64 * 64 * 3)  # 7-row tasks for 64-row groups
-    export_hub_repo(tmp_path / "two", ["pathmnist_64"], num_proc=2, **kwargs)
+    # 7-row tasks for pathmnist_64's 64-row groups; 36-row tasks for bloodmnist's 156-row groups
+    monkeypatch.setattr(export_shards, "ENCODE_BLOCK_BYTES", 7 * 64 * 64 * 3)
+    export_hub_repo(tmp_path / "two", configs, num_proc=2, **kwargs)
     assert _tree_digest(tmp_path / "one") == _tree_digest(tmp_path / "two")
     first = pq.ParquetFile(tmp_path / "two" / "data" / "pathmnist_64" / "train-00000-of-00005.parquet").metadata
     assert first.num_row_groups == 1 and first.row_group(0).num_rows == 64
+    blood = pq.ParquetFile(tmp_path / "two" / "data" / "bloodmnist" / "train-00000-of-00001.parquet")
+    assert [blood.metadata.row_group(i).num_rows for i in range(blood.metadata.num_row_groups)] == [156, 44]
+    stored = blood.read(columns=["image"]).column("image").to_pylist()
+    assert {item["bytes"][:2] for item in stored} == {b"P6"}
+    official = official_arrays(sources["bloodmnist"])["train_images"]
+    assert [item["bytes"] for item in stored] == [encode_hf_image(image) for image in official]
 
 
 def test_default_layout_gives_hub_sized_row_groups_for_large_images():

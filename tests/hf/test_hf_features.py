@@ -8,9 +8,9 @@ import pyarrow as pa
 import pytest
 
 from medmnist_hub.catalog import SUBSETS, config_names, get_subset, parse_config_name
-from medmnist_hub.examples import example_id, label_values
+from medmnist_hub.examples import encode_png, example_id, label_values
 from medmnist_hub.hf_builders import features_for, multi_hot
-from medmnist_hub.hf_builders.encoding import encode_png, record_batch
+from medmnist_hub.hf_builders.encoding import record_batch
 from medmnist_hub.hf_builders.features import hf_split
 from medmnist_hub.synthetic import synthetic_arrays
 

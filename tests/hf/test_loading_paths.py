@@ -121,3 +121,60 @@ def test_training_path_gathers_the_official_rows(loaded):
     one_by_one = collate([data[i] for i in order[:50]])
     assert torch.equal(one_by_one["pixel_values"], batches[0]["pixel_values"])
     assert torch.equal(one_by_one["labels"], batches[0]["labels"])
+
+
+def test_readme_recipe_of_shuffled_contiguous_ranges_gives_the_official_rows(loaded):
+    """README: ``DataLoader(ds, batch_size=None, sampler=[range(i, i + 64), ...])``, the ranges shuffled."""
+    torch = require("torch")
+    from torch.utils.data import DataLoader
+
+    config, dsd, official = loaded
+    images, labels = official["train"]
+    n = len(labels)
+    ranges = [range(i, min(i + 64, n)) for i in range(0, n, 64)]
+    ranges = [ranges[k] for k in np.random.default_rng(0).permutation(len(ranges))]
+    assert ranges[0].start != 0  # the shuffle moved the first batch
+    for fmt, dtype in [("numpy", np.uint8), ("torch", torch.uint8)]:
+        formatted = dsd["train"].with_format(fmt, columns=["image", "label"], dtype=dtype)
+        batches = list(DataLoader(formatted, batch_size=None, sampler=ranges))
+        assert len(batches) == len(ranges), fmt
+        got_images, got_labels, seen = np.zeros_like(images), np.zeros_like(labels), np.zeros(n, dtype=np.int64)
+        for r, batch in zip(ranges, batches):
+            batch_images = np.asarray(batch["image"])
+            batch_images = batch_images if fmt == "numpy" else _official_layout(batch_images, config.endswith("3d"))
+            # each batch is its range's rows, in row order
+            assert np.array_equal(batch_images, images[r.start:r.stop]), (fmt, r)
+            assert np.array_equal(np.asarray(batch["label"]), labels[r.start:r.stop]), (fmt, r)
+            got_images[r.start:r.stop], got_labels[r.start:r.stop] = batch_images, np.asarray(batch["label"])
+            seen[r.start:r.stop] += 1
+        assert (seen == 1).all(), fmt  # every row read once
+        assert np.array_equal(got_images, images) and np.array_equal(got_labels, labels), fmt
+
+
+def test_augmented_gather_draws_the_same_intensities_as_item_by_item(loaded):
+    torch = require("torch")
+
+    from medmnist_hub.training.data import BatchCollator, TensorSplitDataset, dataset_to_tensors
+    from medmnist_hub.training.protocol import model_spec
+
+    config, dsd, official = loaded
+    spec = model_spec(config, input_size=None if config.endswith("3d") else 28)
+    images, labels = official["train"]
+    data, collate = TensorSplitDataset(dataset_to_tensors(dsd["train"], spec), augment=True), BatchCollator(spec)
+    idx = np.random.default_rng(2).permutation(len(labels))[:40].tolist()
+    torch.manual_seed(0)
+    gathered = data.__getitems__(idx)
+    torch.manual_seed(0)
+    items = [data[i] for i in idx]
+    assert torch.equal(gathered["intensity"], torch.stack([it["intensity"] for it in items]))
+    assert len(set(gathered["intensity"].tolist())) == len(idx)  # one draw per row
+    assert torch.equal(gathered["pixel_values"], torch.stack([it["pixel_values"] for it in items]))
+    assert torch.equal(gathered["labels"], torch.stack([it["labels"] for it in items]))
+    assert np.array_equal(gathered["pixel_values"].numpy(), images[idx])
+    assert np.array_equal(gathered["labels"].numpy(), labels[idx])
+    from_dict, from_items = collate(gathered), collate(items)
+    assert torch.equal(from_dict["pixel_values"], from_items["pixel_values"])
+    assert torch.equal(from_dict["labels"], from_items["labels"])
+    # the intensities reach the batch: without them the collator gives other pixel values
+    plain = collate({"pixel_values": gathered["pixel_values"], "labels": gathered["labels"]})
+    assert not torch.equal(plain["pixel_values"], from_dict["pixel_values"])

@@ -90,3 +90,15 @@ def test_experiment_runs_are_named_apart_from_the_protocol_runs():
     assert model_spec("breastmnist").display_name == "ResNet-18 (28)"
     assert model_spec("breastmnist", input_size=28).display_name == "ResNet-18 (28, 28 px input)"
     assert model_spec("vesselmnist3d").display_name == "ResNet-18 (depth-as-channels, 28)"
+
+
+@pytest.mark.parametrize("args", [("bloodmnist",), ("pneumoniamnist", "resnet50", "224"), ("breastmnist", "resnet18", "28", 28, 28),
+                                  ("vesselmnist3d", "resnet18_3d", "28", 64), ("organmnist3d", "resnet18", "28", 28)])
+def test_a_recorded_spec_rebuilds_exactly_or_is_refused(args):
+    from medmnist_hub.training.protocol import ModelSpec
+
+    spec = model_spec(*args)
+    assert ModelSpec.from_dict(spec.to_dict()) == spec
+    edited = {**spec.to_dict(), "in_chans": spec.in_chans + 1}  # a spec model_spec never makes
+    with pytest.raises(ConfigError, match="in_chans"):
+        ModelSpec.from_dict(edited)

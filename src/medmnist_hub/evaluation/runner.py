@@ -361,7 +361,7 @@ def evaluate_config(
     import time
 
     from .. import metrics
-    from ..acquisition import fetch
+    from ..acquisition import fetch, resolve
     from ..npz_reader import NpzReader
 
     sub = get_subset(subset)
@@ -377,8 +377,9 @@ def evaluate_config(
     columns, label_note = label_alignment(lm, sub)
     if label_note:
         log.warning("%s on %s: %s", lm.name, config, label_note)
-    path = (
-        Path(npz_path) if npz_path else fetch(sub.key, size, source_dirs=source_dirs, offline=offline, progress=False)
+    path = (  # a named file is checked like every adapter's (layout, labels; an MD5 other than the official warns)
+        resolve(sub, size, npz_path=npz_path).path
+        if npz_path else fetch(sub.key, size, source_dirs=source_dirs, offline=offline, progress=False)
     )
     t0 = time.perf_counter()
     all_logits, all_labels = [], []

@@ -240,7 +240,8 @@ v2 and v1 and the source dataset of every subset you use (see [Citation](#citati
 
 Columns of every config:
 
-- `image`: 2D configs: a PNG image (PIL mode `L` for grey-scale subsets, `RGB` for colour ones);
+- `image`: 2D configs: a lossless image, netpbm (PGM/PPM) at 28 px and PNG above (PIL mode `L` for
+  grey-scale subsets, `RGB` for colour ones), pixel for pixel the official array;
   3D configs: a `uint8` array of shape (depth, height, width) (`Array3D`).
 - `label`: the class index, a `ClassLabel` whose names are the official class names
   (`ds.features["label"].names`); for ChestMNIST the list of findings present in the image, a list of

@@ -36,14 +36,14 @@ def register(subparsers) -> None:
     )
     p.add_argument("out_dir", metavar="OUT_DIR", help="the repo folder to write (created if missing)")
     add_selection_args(p, SELECTION_HELP + "; e.g. --subsets breastmnist vesselmnist3d_64 exports exactly those two")
-    add_num_proc(p, "encoding PNGs")
+    add_num_proc(p, "encoding images")
     add_source_args(p, progress_help="hide progress bars")
     p.add_argument("--npz-dir", metavar="DIR", default=None, type=existing_dir,
-                   help="use <config>.npz from DIR as it is: layout-checked but not MD5-checked "
-                        "(synthetic test files; the card flags such configs); configs without a file "
-                        "there are fetched as usual")
+                   help="use <config>.npz from DIR as it is: layout- and label-checked, its MD5 compared with the "
+                        "official one (a different file, e.g. a synthetic test file, is used with a warning and the "
+                        "card flags it); configs without a file there are fetched as usual")
     p.add_argument("--max-shard-size", type=parse_bytes, default=None, metavar="SIZE",
-                   help="raw pixel bytes per Parquet file (default 500MB; PNG files come out smaller)")
+                   help="raw pixel bytes per Parquet file (default 500MB; encoded files come out smaller)")
     p.add_argument("--repo-id", default=None, metavar="ORG/NAME",
                    help="repo id used in the card's usage examples (default: ORG/medmnist)")
     p.add_argument("--force", action="store_true", help="re-convert configs that are up to date")

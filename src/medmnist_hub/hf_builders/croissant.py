@@ -33,6 +33,7 @@ from pathlib import Path
 
 from ..atomic import atomic_write_text
 from ..catalog import HOMEPAGE, MEDMNIST_CITATION_KEYS, RELEASE_VERSION, ZENODO_DOI, bibtex, get_subset
+from ..examples import NETPBM_MAX_SIDE
 
 CROISSANT_NAME = "croissant.json"
 CONFORMS_TO = "http://mlcommons.org/croissant/1.1"
@@ -110,9 +111,10 @@ def _label_fields(config: str, subset, files_id: str) -> dict:
 def _image_field(config: str, subset, size: int, files_id: str) -> dict:
     source = {"fileSet": {"@id": files_id}, "extract": {"column": "image"}}
     if not subset.is_3d:
-        mode = "grey-scale (PNG mode L)" if subset.channels == 1 else "RGB"
+        mode = "grey-scale (mode L)" if subset.channels == 1 else "RGB"
+        encoding = "netpbm (PGM/PPM)" if size <= NETPBM_MAX_SIDE else "PNG"
         return {"@type": "cr:Field", "@id": f"{config}/image", "dataType": "sc:ImageObject",
-                "description": f"{size}x{size} {mode} PNG image, pixel for pixel the official uint8 array.",
+                "description": f"{size}x{size} {mode} {encoding} image, pixel for pixel the official uint8 array.",
                 "source": {**source, "transform": {"jsonPath": "bytes"}}}
     shape = subset.image_shape(size)
     return {"@type": "cr:Field", "@id": f"{config}/image", "dataType": "cr:UInt8", "isArray": True,

@@ -18,11 +18,11 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..catalog import Subset
-from ..examples import encode_hf_image, encode_png, example_id
+from ..examples import encode_hf_image, example_id
 from ..npz_reader import NpzReader
 
-__all__ = ["FORMAT_VERSION", "encode_hf_image", "encode_images", "encode_png", "id_column", "image_column", "label_column",
-           "parquet_schema", "record_batch", "record_batches"]
+__all__ = ["FORMAT_VERSION", "encode_images", "id_column", "image_column", "label_column", "parquet_schema",
+           "record_batch", "record_batches"]
 
 #: What the bytes written for a config mean: columns and features, image and label encoding, ids,
 #: the export's Parquet layout and options.  It keys the HF builder's cache and is recorded in the
@@ -58,14 +58,14 @@ def parquet_schema(features):
     return pa.schema(fields, metadata=schema.metadata)
 
 
-def image_column(images: np.ndarray, pngs: list[bytes] | None, feature_type):
-    """The ``image`` column: PNG structs for 2D; for 3D the ``Array3D`` storage (nested lists),
+def image_column(images: np.ndarray, encoded: list[bytes] | None, feature_type):
+    """The ``image`` column: ``{bytes, path}`` structs of the encoded images for 2D; for 3D the ``Array3D`` storage (nested lists),
     wrapped in the extension type when ``feature_type`` is one."""
     import pyarrow as pa
 
-    if pngs is not None:
+    if encoded is not None:
         return pa.StructArray.from_arrays(
-            [pa.array(pngs, type=pa.binary()), pa.nulls(len(pngs), type=pa.string())], names=["bytes", "path"]
+            [pa.array(encoded, type=pa.binary()), pa.nulls(len(encoded), type=pa.string())], names=["bytes", "path"]
         )
     # Array3D's storage is list<list<list<uint8>>>; build it from offsets, no Python loop.
     n, d, h, w = images.shape
@@ -97,13 +97,13 @@ def id_column(official_split: str, start: int, n: int):
 
 
 def record_batch(schema, official_split: str, start: int, images: np.ndarray, labels: np.ndarray,
-                 pngs: list[bytes] | None, multilabel: bool):
+                 encoded: list[bytes] | None, multilabel: bool):
     """One record batch with exactly ``schema`` (the features' Arrow schema)."""
     import pyarrow as pa
 
     image_type = schema.field("image").type
     columns = [
-        image_column(images, pngs, image_type),
+        image_column(images, encoded, image_type),
         label_column(labels, multilabel).cast(schema.field("label").type),
         id_column(official_split, start, len(labels)),
     ]

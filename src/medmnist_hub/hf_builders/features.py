@@ -3,7 +3,7 @@
 One function, :func:`features_for`, decides the columns for every config, so the
 builder, the Parquet export and the dataset card cannot disagree:
 
-* ``image``: 2D -> ``datasets.Image()`` (PNG; PIL mode ``L`` for gray, ``RGB`` for
+* ``image``: 2D -> ``datasets.Image()`` (netpbm at 28 px, PNG above; PIL mode ``L`` for gray, ``RGB`` for
   colour, exactly as in the source); 3D -> ``Array3D((D, H, W), "uint8")``, which reads
   back as one contiguous array: a batched uint8 read of 64^3 volumes is thousands of
   times faster than with nested lists, for the same Parquet size (bench_hf).

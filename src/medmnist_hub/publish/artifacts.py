@@ -41,6 +41,8 @@ def _front_matter(card: Path) -> dict:
         return metadata_load(card) or {}
     except yaml.YAMLError as exc:
         raise PublishError(f"{card}: the YAML metadata does not parse ({exc})") from None
+    except UnicodeDecodeError:
+        raise PublishError(f"{card}: not UTF-8 text; save the card as UTF-8") from None
     except ValueError:
         raise PublishError(f"{card}: the YAML metadata is not a mapping") from None
 

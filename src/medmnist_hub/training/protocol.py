@@ -33,7 +33,7 @@ processors apply it too.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..catalog import Subset, get_subset
 from ..errors import ConfigError
@@ -161,10 +161,17 @@ class ModelSpec:
 
     @classmethod
     def from_dict(cls, d: Mapping) -> ModelSpec:
-        """The spec a recorded run was trained with (the inverse of :meth:`to_dict`)."""
+        """The spec a recorded run was trained with: the inverse of :meth:`to_dict` for every spec
+        :func:`model_spec` makes; a record it cannot rebuild exactly is refused, not approximated."""
         protocol = "28" if d["protocol"].startswith("plus") else d["protocol"]
         args = (d["subset"], d["architecture"], protocol, d["data_size"], d["input_size"], d["epochs"], d["batch_size"])
-        return model_spec(*args)
+        spec = model_spec(*args)
+        schedule = replace(spec.schedule, learning_rate=d["learning_rate"], milestones=tuple(d["milestones"]))
+        spec = replace(spec, schedule=schedule)
+        if spec.to_dict() != dict(d):
+            differ = sorted(k for k, v in spec.to_dict().items() if d.get(k) != v)
+            raise ConfigError(f"recorded model spec cannot be rebuilt: {', '.join(differ)} differ from what model_spec gives")
+        return spec
 
 
 def default_input_size(protocol: str, size: int = 28, volumetric: bool = False) -> int:
