@@ -27,17 +27,14 @@ official batch, pixels and labels.  Run: ``python -m bench --only loading_tfds``
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 
 import numpy as np
 
 import medmnist_hub.tfds_builders  # noqa: F401  registers "medmnist"; loads triton's library before TensorFlow can
 
-from .common import WORK_DIR, Row
+from .common import Row
 from .loading_common import (
     BATCH,
-    CASES,
     WORKERS,
     as_numpy,
     check_same,
@@ -45,7 +42,9 @@ from .loading_common import (
     loading_row,
     normalise,
     official_loader,
+    print_rows,
     real_file,
+    run_cases,
     time_epoch,
 )
 
@@ -165,17 +164,8 @@ def run() -> list[Row]:
     import tensorflow_datasets as tfds
 
     tfds.disable_progress_bar()
-    rows: list[Row] = []
-    for config, label in CASES:
-        base = str(WORK_DIR) if WORK_DIR.exists() else None
-        tmp = tempfile.mkdtemp(prefix=f"bench-loading-tfds-{config}-", dir=base)
-        try:
-            rows += _rows_for(config, label, tmp)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return rows
+    return run_cases(_rows_for, "bench-loading-tfds")
 
 
 if __name__ == "__main__":
-    for r in run():
-        print(f"{r.case}: ours {r.ours:,.0f} vs {r.baseline:,.0f} {r.unit} -> {r.ratio:.2f}x ({r.notes})")
+    print_rows(run())

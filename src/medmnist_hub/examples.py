@@ -55,7 +55,7 @@ def multi_hot(label_indices: Iterable[Sequence[int]], num_labels: int) -> np.nda
 #: Images up to this side are stored as netpbm in the HF ``image`` column, larger ones as PNG.
 #: Why: at 28 px the per-image cost of reading a PNG is PIL's Python chunk parsing, and
 #: ``datasets`` decodes every image it hands out; a netpbm header is three numbers, so a 28 px
-#: image decodes in ~18 us instead of 33-48 us, for Parquet files 1.3x (gray) to 1.5x (RGB)
+#: image decodes in ~18 us instead of 33 us (gray) or 45-55 us (RGB), for Parquet files 1.3x (gray) to 1.5x (RGB)
 #: the PNG size.  At 224 px netpbm still decodes ~3.5x faster but makes files 4-6x the PNG size
 #: (gigabytes per config), so the MedMNIST+ sizes stay PNG (README, "Loading fast").
 NETPBM_MAX_SIDE = 28

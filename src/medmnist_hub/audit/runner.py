@@ -17,7 +17,6 @@ turns the result into the versioned JSON report.
 from __future__ import annotations
 
 import logging
-import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ import numpy as np
 from ..catalog import SPLITS, Subset
 from ..examples import example_id
 from ..npz_reader import NpzReader
+from ..process_pool import pool_context
 from ..validate import check_label_block, check_layout
 from .descriptors import BLANK_FRACTION, BLANK_RANGE, BlockDescriptors, describe
 from .near import DEFAULT_THRESHOLD, NearIndex, NearPair
@@ -60,15 +60,6 @@ class Fingerprints:
         return example_id(SPLITS[self.split_of[i]], int(self.local[i]))
 
 
-def _pool_context():
-    """``spawn``, as the exporter's PNG pool (safe beside threaded libraries), unless ``__main__`` cannot be re-imported."""
-    import multiprocessing
-    import sys
-
-    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    return multiprocessing.get_context("fork" if main_file and not os.path.exists(main_file) else "spawn")
-
-
 def fingerprint_file(reader: NpzReader, subset: Subset, size: int, num_proc: int = 2) -> Fingerprints:
     """Pass 1: stream every split once and keep only fingerprints and labels."""
     check_layout(reader, subset, size, split_sizes={})
@@ -76,7 +67,7 @@ def fingerprint_file(reader: NpzReader, subset: Subset, size: int, num_proc: int
     chunk_rows = max(1, BLOCK_BYTES // max(1, row_bytes))
     total_bytes = sum(reader.info(f"{s}_images").nbytes for s in SPLITS)
     use_pool = num_proc > 1 and total_bytes >= POOL_MIN_BYTES
-    pool = ProcessPoolExecutor(num_proc, mp_context=_pool_context()) if use_pool else None
+    pool = ProcessPoolExecutor(num_proc, mp_context=pool_context()) if use_pool else None
     parts: list[BlockDescriptors] = []
     labels, counts = [], {}
     try:

@@ -30,6 +30,7 @@ from pathlib import Path
 from ..acquisition import resolve
 from ..catalog import parse_config_name, select_files
 from ..errors import ConfigError
+from ..process_pool import pool_context
 from .export_manifest import DATA_DIR, ExportError, files_present, read_manifest, up_to_date, write_manifest
 from .export_shards import DEFAULT_MAX_SHARD_BYTES, DEFAULT_ROW_GROUP_BYTES, write_config
 from .export_swap import STAGING_DIR, discard_previous, recover_swaps, swap_in
@@ -76,18 +77,6 @@ def select_configs(subsets: Sequence[str] | None = None, sizes: Sequence[int] | 
         return [f.config_name for f in select_files(subsets, sizes)]
     except ConfigError as exc:
         raise ExportError(str(exc)) from None
-
-
-def _pool_context():
-    """``spawn`` (safe beside torch/TensorFlow threads); ``fork`` only when spawn cannot
-    re-import ``__main__`` (a script read from stdin)."""
-    import multiprocessing
-    import sys
-
-    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    if main_file and not os.path.exists(main_file):
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
 
 
 def export_hub_repo(
@@ -169,7 +158,7 @@ def _export_locked(out_dir: Path, configs: list[str], explicit: dict[str, Path],
             raw_bytes = sum(source.split_sizes.values()) * math.prod(subset.image_shape(size))
             use_pool = options.num_proc > 1 and not subset.is_3d and raw_bytes >= POOL_MIN_BYTES
             if use_pool and pool is None:
-                pool = ProcessPoolExecutor(max_workers=options.num_proc, mp_context=_pool_context())
+                pool = ProcessPoolExecutor(max_workers=options.num_proc, mp_context=pool_context())
             staging = staging_root / config
             staging.mkdir(parents=True)
             entry, n = write_config(config, source, staging, options, pool if use_pool else None)

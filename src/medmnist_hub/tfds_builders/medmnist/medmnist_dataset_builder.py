@@ -39,11 +39,9 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from medmnist_hub import catalog
-from medmnist_hub.npz_reader import NpzReader
 from medmnist_hub.tfds_builders import examples as examples_lib
 from medmnist_hub.tfds_builders import metadata
 from medmnist_hub.tfds_builders import source as source_lib
-from medmnist_hub.validate import check_layout
 
 #: Rows per Beam work item: each worker decompresses its member up to its range, so
 #: fewer, larger ranges cost less re-reading; 2048 rows of 224x224x3 are ~300 MB.
@@ -169,10 +167,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             offline=self._offline,
             url_infos=self.url_infos,
         )
-        with NpzReader(resolved.path) as reader:
-            # An official file must have the official split sizes; a user's file any size.
-            check_layout(reader, subset, size, split_sizes=None if resolved.official else {})
-            rows = {split: reader.info(f"{split}_images").rows for split in catalog.SPLITS}
+        rows = resolved.split_sizes  # the resolver checked a user's file (layout, labels, any sizes); an official one is its MD5
         self.info.metadata.update(source_lib.metadata(resolved, subset.file(size)))
         return {
             catalog.PUBLISHED_SPLIT_NAMES[split]: self._generate_examples(
