@@ -12,6 +12,14 @@ DataLoader workers, on both sides) are :mod:`bench.loading_common`'s.  Ours, fro
 * in memory: :func:`~medmnist_hub.hf_builders.decode_images` once, then the same loaders (numpy);
 * the training path: ``dataset_to_tensors`` once, then ``TensorSplitDataset`` +
   ``BatchCollator`` (what ``transformers.Trainer`` is given) through a ``DataLoader``;
+  the in-memory sides at 2-way parallelism run as the Trainer runs them
+  (``dataloader_num_workers=0``): the main process on 2 torch threads, nothing to fork;
+* at 1 thread, the floor of every side: the official maths alone over the decoded uint8
+  split, batch by batch (no reading, no DataLoader); the official loader's time over it is the
+  best ratio any side producing these float32 batches can reach (3D: 88 KB of output a volume);
+* at 2 workers, the floor every worker-based side pays here: a ``DataLoader(num_workers=2)``
+  whose workers only copy a ready batch of the output's shape (no reading, no decoding), so
+  the official loader's time over it is the best ratio any 2-worker ``DataLoader`` side can reach;
 * 2D only, the storage we did not choose: the same split written by ``datasets`` as Parquet
   with a fixed-shape uint8 ``image`` column (``Array2D``/``Array3D``, what :func:`decode_images`
   gives) and read back with ``load_dataset("parquet")``, contiguous slices in both formats;
@@ -49,7 +57,8 @@ from .loading_common import (
 
 
 class _Collate:
-    """Rows of a formatted dataset, or one formatted batch -> ``(normalised images, labels)`` (runs in the workers)."""
+    """Rows of a formatted dataset, or one formatted batch -> ``(normalised images, labels)`` torch
+    tensors (runs in the workers)."""
 
     def __init__(self, is_3d: bool, torch_format: bool, channels_first: bool):
         self.is_3d, self.torch_format, self.channels_first = is_3d, torch_format, channels_first
@@ -67,7 +76,11 @@ class _Collate:
             x, y = rows["image"], rows["label"]
         else:
             x, y = np.stack([r["image"] for r in rows]), np.stack([r["label"] for r in rows])
-        return normalise(x, self.is_3d), y
+        import torch
+
+        # handed back as tensors, as default_collate would: a worker passes them in shared memory,
+        # where numpy arrays would be pickled through a pipe
+        return torch.from_numpy(normalise(x, self.is_3d)), torch.from_numpy(np.asarray(y))
 
 
 def _formatted(ds, fmt: str, is_3d: bool, slices: bool = False):
@@ -87,6 +100,25 @@ def _formatted(ds, fmt: str, is_3d: bool, slices: bool = False):
         return lambda workers: dataloader(formatted, workers, collate)
     ranges = [range(i, min(i + BATCH, len(ds))) for i in range(0, len(ds), BATCH)]
     return lambda workers: DataLoader(formatted, batch_size=None, sampler=ranges, num_workers=workers, collate_fn=collate)
+
+
+class _ReadyBatches:
+    """Every batch is already made: a worker only copies it (the floor of a worker-based side)."""
+
+    def __init__(self, reference: tuple[np.ndarray, np.ndarray], n: int):
+        import torch
+
+        self.x, self.y, self.n = torch.from_numpy(reference[0]), torch.from_numpy(reference[1]), n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitems__(self, indices):
+        return self.x[: len(indices)].clone(), self.y[: len(indices)].clone()
+
+
+def _as_is(batch):
+    return batch
 
 
 def _training(split, spec):
@@ -128,6 +160,9 @@ def _array_layout(decoded, hub: str, config: str, tmp: str):
     return arrays, f"Parquet train split: {kind} {_mib([path])}, the export's Image column {_mib(ours)}"
 
 
+IN_MEMORY = 1  # a side whose data is decoded already: at N-way parallelism, the main process on N threads
+
+
 def _rows_for(config: str, label: str, tmp: str) -> list[Row]:
     from datasets import load_dataset
 
@@ -153,35 +188,50 @@ def _rows_for(config: str, label: str, tmp: str) -> list[Row]:
     decode_note = f"decode once {t_decode:.2f}s (decode_images), not in the epoch"
     gather, slices = "DataLoader gathering rows (__getitems__)", f"DataLoader of contiguous slices ds[i:i+{BATCH}]"
     paths = {
-        f"HF export, with_format('torch'), {gather}": (_formatted(hf, "torch", is_3d), ""),
-        f"HF export, with_format('numpy'), {gather}": (_formatted(hf, "numpy", is_3d), ""),
-        f"HF export, with_format('torch'), {slices}": (_formatted(hf, "torch", is_3d, slices=True), ""),
-        f"HF export, with_format('numpy'), {slices}": (_formatted(hf, "numpy", is_3d, slices=True), ""),
-        f"in memory: decode_images(), with_format('numpy'), {gather}": (_formatted(decoded, "numpy", is_3d), decode_note),
+        f"HF export, with_format('torch'), {gather}": (_formatted(hf, "torch", is_3d), "", 0),
+        f"HF export, with_format('numpy'), {gather}": (_formatted(hf, "numpy", is_3d), "", 0),
+        f"HF export, with_format('torch'), {slices}": (_formatted(hf, "torch", is_3d, slices=True), "", 0),
+        f"HF export, with_format('numpy'), {slices}": (_formatted(hf, "numpy", is_3d, slices=True), "", 0),
+        f"in memory: decode_images(), with_format('numpy'), {gather}": (
+            _formatted(decoded, "numpy", is_3d), decode_note, IN_MEMORY),
         f"in memory: decode_images(), with_format('numpy'), {slices}": (
-            _formatted(decoded, "numpy", is_3d, slices=True), decode_note),
+            _formatted(decoded, "numpy", is_3d, slices=True), decode_note, IN_MEMORY),
         "training path: TensorSplitDataset + BatchCollator + DataLoader": (
             _training(split, spec), f"decode once {t_tensors:.2f}s (dataset_to_tensors), not in the epoch; "
-            f"pixel_values of {spec.architecture} at {spec.input_size} px" + ("" if is_3d else ", gray as 3 channels")),
+            f"pixel_values of {spec.architecture} at {spec.input_size} px" + ("" if is_3d else ", gray as 3 channels"),
+            IN_MEMORY),
     }
     if not is_3d:
         arrays, size_note = _array_layout(decoded, hub, config, tmp)
         alt = f"2D storage alternative: Parquet {type(arrays.features['image']).__name__} uint8 column"
         for fmt in ("torch", "numpy"):
-            paths[f"{alt}, with_format('{fmt}'), {slices}"] = (_formatted(arrays, fmt, is_3d, slices=True), size_note)
-    for what, (make, _) in paths.items():
+            paths[f"{alt}, with_format('{fmt}'), {slices}"] = (_formatted(arrays, fmt, is_3d, slices=True), size_note, 0)
+    for what, (make, *_) in paths.items():
         first = next(iter(make(0)))
         if isinstance(first, dict):
             first = _as_official(first, spec)
         check_same(what, reference, *first)
 
+    ready = _ReadyBatches(reference, len(official))
+    unchecked = "nothing read or decoded: not checked against the official batch"
+    uint8 = np.asarray(decoded.with_format("numpy", columns=["image"], dtype=np.uint8)["image"])
+    floors = {
+        0: ("floor of any side at 1 thread: the official maths alone on the decoded uint8 split",
+            lambda workers: ((normalise(uint8[i:i + BATCH], is_3d),) for i in range(0, len(uint8), BATCH))),
+        2: ("floor of any 2-worker DataLoader side: workers that only copy a ready batch",
+            lambda workers: dataloader(ready, workers, _as_is)),
+    }
     rows = []
     for workers in WORKERS:
         t_official, n = time_epoch(official.epoch, workers)
-        for what, (make, notes) in paths.items():
-            t_ours, n_ours = time_epoch(epoch_of(make), workers)
+        what, make = floors[workers]
+        more = {what: (make, unchecked, 0)}
+        for what, (make, notes, mode) in {**paths, **more}.items():
+            in_process = bool(workers) and mode == IN_MEMORY
+            t_ours, n_ours = time_epoch(epoch_of(make), 0 if in_process else workers, threads=workers if in_process else 1)
             assert n_ours == n, (what, n_ours, n)
-            rows.append(loading_row(config, label, what, n, t_ours, t_official, workers, is_3d, notes=notes))
+            rows.append(loading_row(config, label, what, n, t_ours, t_official, workers, is_3d, notes=notes,
+                                    in_process=in_process))
     return rows
 
 

@@ -11,13 +11,18 @@ dataset object and its DataLoader are):
   ``max_intra_op_parallelism`` = 1, ``num_parallel_calls_for_decode`` = 1 or 2, and
   ``try_autocache=False``, since this is one pass (the in-memory cache pays off from the
   second epoch on and costs a copy in the first): the README's recipe, which
-  ``tests/tfds/test_tfds_fast_paths.py`` checks;
+  ``tests/tfds/test_tfds_fast_paths.py`` checks. Our builder parses the 28 px records in
+  batches (``batched_reader``); the row "stock TFDS reader" is the same build read with
+  ``stock_readers=True`` (TFDS's per-example parse), and the batched row's notes say how much
+  faster than it the batched reader is, measured in the same run;
 * ``tfds.data_source`` (array_record): a torch ``DataLoader`` (batch 128, 0 or 2 workers, a
   fresh one per epoch as on the official side) over the source, which reads each batch with
   one ``__getitems__`` call; the collate function stacks and normalises, in the workers.
   Workers start from a ``forkserver`` that has imported torch and TFDS (ArrayRecord's
   thread pool does not survive a plain ``fork``; see ``tests/tfds/test_tfds_pytorch.py``),
-  so a worker costs a fork and opening the files, not an interpreter start.
+  so a worker costs a fork and opening the files, not an interpreter start. Our builder's
+  source decodes each record with a lean decoder (``record_source``); the "stock TFDS decoder"
+  row is the same build with ``stock_readers=True`` (TFDS's ``deserialize_example_np``).
 
 Before anything is timed, every path's examples for the official first batch's rows
 (found by ``id``: TFDS stores examples in key-hash order) are checked equal to the
@@ -47,6 +52,13 @@ from .loading_common import (
     run_cases,
     time_epoch,
 )
+
+BATCHED = "TFDS tfrecord, tf.data (tfds.as_numpy)"
+STOCK = "TFDS tfrecord, tf.data, stock TFDS reader (stock_readers=True)"
+SOURCE = "TFDS array_record, tfds.data_source + DataLoader"
+STOCK_SOURCE = "TFDS array_record, tfds.data_source + DataLoader, stock TFDS decoder (stock_readers=True)"
+#: Our fast path -> the same path on TFDS's own reader, whose time the fast row's notes compare with.
+STOCK_OF = {BATCHED: STOCK, SOURCE: STOCK_SOURCE}
 
 
 def read_config(threads: int):
@@ -139,9 +151,14 @@ def _rows_for(config: str, label: str, tmp: str) -> list[Row]:
     builder.download_and_prepare()
     source = tfds.data_source(f"medmnist/{config}", data_dir=os.path.join(tmp, "array_record"),
                               builder_kwargs={"npz_path": str(path), "file_format": "array_record"})["train"]
+    stock_source = tfds.data_source(f"medmnist/{config}", data_dir=os.path.join(tmp, "array_record"),
+                                    builder_kwargs={"file_format": "array_record", "stock_readers": True})["train"]
+    stock = tfds.builder(f"medmnist/{config}", data_dir=os.path.join(tmp, "tfrecord"), stock_readers=True)
     paths = {
-        "TFDS tfrecord, tf.data (tfds.as_numpy)": _TFData(builder, is_3d).batches,
-        "TFDS array_record, tfds.data_source + DataLoader": lambda w: _source_loader(source, is_3d, w),
+        BATCHED: _TFData(builder, is_3d).batches,
+        STOCK: _TFData(stock, is_3d).batches,
+        SOURCE: lambda w: _source_loader(source, is_3d, w),
+        STOCK_SOURCE: lambda w: _source_loader(stock_source, is_3d, w),
     }
     for what, make in paths.items():
         _check(what, make(0), reference)
@@ -149,10 +166,15 @@ def _rows_for(config: str, label: str, tmp: str) -> list[Row]:
     rows = []
     for workers in WORKERS:
         t_official, n = time_epoch(official.epoch, workers)
+        times = {}
         for what, make in paths.items():
-            t_ours, n_ours = time_epoch(epoch_of(make), workers)
+            times[what], n_ours = time_epoch(epoch_of(make), workers)
             assert n_ours == n, (what, n_ours, n)
+        for what, t_ours in times.items():
             notes = f"image stored as {storage}"
+            if what in STOCK_OF:
+                how = "batched parse" if what == BATCHED else "lean record decoder"
+                notes += f"; {how}, {times[STOCK_OF[what]] / t_ours:.2f}x the stock TFDS reader"
             if workers:
                 notes += ("; 2 threads in one process (threadpool and decode calls 2), while the official side forks "
                           "2 workers" if "tf.data" in what else "; DataLoader workers 2 (forkserver)")

@@ -9,7 +9,9 @@ measured at one parallelism, the same on both sides:
 
 * ``0`` workers: everything in the main process, ``torch.set_num_threads(1)``;
 * ``2`` workers: a ``DataLoader(num_workers=2)`` (its workers run one thread each); a
-  ``tf.data`` side has no worker processes and runs on 2 threads instead (no fork to pay).
+  ``tf.data`` side has no worker processes and runs on 2 threads instead (no fork to pay), and
+  so do our in-memory sides (the data is already decoded: the Trainer runs them with
+  ``dataloader_num_workers=0``), on 2 torch threads.
 
 Time is one epoch's, best of :data:`REPEAT`, in a fresh DataLoader with default options, so
 with workers it includes forking them (~50 ms here, as much as a whole epoch of a small
@@ -64,7 +66,7 @@ def normalise_torch(x, is_3d: bool, channels_first: bool = False):
     """:func:`normalise` for a uint8 torch batch; ``channels_first``: 2D already (B, C, H, W), as
     ``datasets``' torch formatter gives PIL images."""
     if is_3d:
-        return x.div(255).unsqueeze(1)
+        return x.float().div_(255).unsqueeze(1)  # uint8 -> float, then divide: faster than one mixed-type div
     if not channels_first:
         x = x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)
     return x.float().div_(255).sub_(0.5).div_(0.5).contiguous()
@@ -144,21 +146,30 @@ def check_same(what: str, reference: tuple[np.ndarray, np.ndarray], images, labe
         raise AssertionError(f"{what}: first batch's labels differ from the official loader's")
 
 
-def time_epoch(epoch, workers: int) -> tuple[float, int]:
-    """Best time of :data:`REPEAT` calls of ``epoch(workers)`` (the main process on one thread) and its row count.
+def time_epoch(epoch, workers: int, threads: int = 1) -> tuple[float, int]:
+    """Best time of :data:`REPEAT` calls of ``epoch(workers)`` (the main process on ``threads``
+    torch threads) and its row count.
 
     One untimed call first warms lazy imports and the page cache; nothing decoded is kept
     between calls on either side, so every timed epoch decodes again.
     """
     import torch
 
-    torch.set_num_threads(1)
-    epoch(workers)
-    return timed(epoch, workers, repeat=REPEAT)
+    torch.set_num_threads(threads)
+    try:
+        epoch(workers)
+        return timed(epoch, workers, repeat=REPEAT)
+    finally:
+        torch.set_num_threads(1)
+
+
+IN_PROCESS = "official: {w} workers; ours: the main process on {w} torch threads (data in memory, no workers to fork)"
 
 
 def loading_row(config: str, label: str, what: str, n: int, t_ours: float, t_official: float, workers: int,
-                is_3d: bool, notes: str = "") -> Row:
+                is_3d: bool, notes: str = "", in_process: bool = False) -> Row:
+    """One row; ``in_process``: at ``workers`` > 0 our side ran in the main process on that many threads."""
+    both = IN_PROCESS.format(w=workers) if in_process and workers else f"{parallelism(workers)} both sides"
     return Row(
         benchmark="loading epoch",
         case=f"{config} ({label}) train, {n:,}, {parallelism(workers)}: {what}",
@@ -167,7 +178,7 @@ def loading_row(config: str, label: str, what: str, n: int, t_ours: float, t_off
         unit="volumes/s" if is_3d else "images/s",
         baseline_name=BASELINE_NAME,
         data="real",
-        notes=f"epoch {t_ours:.2f}s vs {t_official:.2f}s, batch {BATCH}, {parallelism(workers)} both sides"
+        notes=f"epoch {t_ours:.2f}s vs {t_official:.2f}s, batch {BATCH}, {both}"
         + (f"; {notes}" if notes else ""),
     )
 

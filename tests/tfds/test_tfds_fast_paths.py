@@ -77,3 +77,77 @@ def _collate(examples):
     """Stack one ``__getitems__`` batch (module level: DataLoader workers may need to pickle it)."""
     return (np.stack([e["image"] for e in examples]), np.array([e["label"] for e in examples]),
             [e["id"] for e in examples])
+
+
+# --- tfds.data_source: the lean record decoder (record_source.LeanArrayRecordSource) against TFDS's ---
+
+LEAN = ["pneumoniamnist", "retinamnist", "adrenalmnist3d", "chestmnist"]  # gray, RGB, 3D, multi-label
+
+
+@pytest.fixture(scope="module")
+def array_record_dir(tfds, tmp_path_factory):
+    """Synthetic official-format files (with the 64 px PNG config), built as array_record."""
+    from medmnist_hub import catalog
+    from medmnist_hub.synthetic import write_synthetic
+
+    src, data_dir = tmp_path_factory.mktemp("npz-ar"), tmp_path_factory.mktemp("tfds-ar")
+    for config in [*LEAN, "pneumoniamnist_64"]:
+        subset, size = catalog.parse_config_name(config)
+        npz = write_synthetic(src, subset.key, size, split_sizes={"train": 150, "val": 5, "test": 20})
+        tfds.builder(f"medmnist/{config}", data_dir=data_dir, npz_path=str(npz),
+                     file_format="array_record").download_and_prepare()
+    return data_dir
+
+
+def _sources(tfds, data_dir, config, **kwargs):
+    def make(stock):
+        return tfds.data_source(f"medmnist/{config}", data_dir=data_dir,
+                                builder_kwargs={"file_format": "array_record", "stock_readers": stock}, **kwargs)
+    return make(True), make(False)
+
+
+def _assert_same_example(want: dict, got: dict):
+    assert list(got) == list(want)
+    for key, value in want.items():
+        assert type(got[key]) is type(value), key
+        if isinstance(value, np.ndarray):
+            assert (got[key].dtype, got[key].shape, got[key].flags.writeable) == (
+                value.dtype, value.shape, value.flags.writeable), key
+            assert np.array_equal(got[key], value), key
+        else:
+            assert got[key] == value, key
+            if isinstance(value, list):  # ChestMNIST's label: TFDS gives a list of np.int64
+                assert [type(v) for v in got[key]] == [type(v) for v in value], key
+
+
+@pytest.mark.parametrize("config", LEAN)
+def test_lean_data_source_returns_tfds_examples(tfds, array_record_dir, config):
+    import pickle
+
+    from medmnist_hub.tfds_builders.record_source import LeanArrayRecordSource
+
+    stock, lean = _sources(tfds, array_record_dir, config, split=None)
+    assert stock.keys() == lean.keys() == {"train", "validation", "test"}
+    for split in stock:
+        assert isinstance(lean[split], LeanArrayRecordSource) and len(lean[split]) == len(stock[split])
+        for i in range(len(stock[split])):
+            _assert_same_example(stock[split][i], lean[split][i])
+    keys = [7, 3, 3, 149, 0]
+    for want, got in zip(stock["train"].__getitems__(keys), lean["train"].__getitems__(keys)):
+        _assert_same_example(want, got)
+    stock_slice, lean_slice = _sources(tfds, array_record_dir, config, split="train[10:50%]")
+    assert len(lean_slice) == len(stock_slice) == 60  # TFDS's reading of 10:75 (percent rounding)
+    _assert_same_example(stock_slice[59], lean_slice[59])
+    again = pickle.loads(pickle.dumps(lean_slice))  # what a DataLoader worker gets
+    _assert_same_example(stock_slice[5], again[5])
+
+
+def test_png_configs_decoders_and_stock_readers_keep_tfds_data_source(tfds, array_record_dir):
+    from tensorflow_datasets.core.data_sources.array_record import ArrayRecordDataSource
+
+    stock, ours = _sources(tfds, array_record_dir, "pneumoniamnist_64", split="test")
+    assert type(ours) is ArrayRecordDataSource and type(stock) is ArrayRecordDataSource
+    skip = {"image": tfds.decode.SkipDecoding()}
+    stock, ours = _sources(tfds, array_record_dir, "adrenalmnist3d", split="test", decoders=skip)
+    assert type(ours) is ArrayRecordDataSource and isinstance(ours[0]["image"], bytes)
+    _assert_same_example(stock[0], ours[0])

@@ -20,19 +20,33 @@ def to_pixel_values(images: torch.Tensor, spec: ModelSpec) -> torch.Tensor:
     2D: (B, H, W) gray or (B, H, W, 3) RGB; gray is repeated to 3 channels.
     3D: (B, D, H, W); depth becomes the channel axis, or, for the paper's 3D conversions
     (``spec.volumetric``), the volume gets one channel axis and keeps its size.
+
+    The values are ``(x / 255 - mean) / std`` in float32, op for op, but the layout work
+    (channel axis, nearest upsampling, which only copies values) is done on the uint8 batch, the
+    result is allocated once and normalised in place, and a gray image is normalised once
+    before it is repeated: one float pass less per operation, which is what bounds a 3D batch.
     """
-    x = images.float().div_(255.0)
+    x = images
     if spec.volumetric:
         x = x.unsqueeze(1)
     elif spec.subset.is_3d:
         pass  # (B, D, H, W): D is already the channel axis
     elif x.ndim == 3:
-        x = x.unsqueeze(1).expand(-1, 3, -1, -1)
+        x = x.unsqueeze(1)  # repeated to 3 channels below
     else:
         x = x.permute(0, 3, 1, 2)
     if spec.upsample > 1:
         x = F.interpolate(x, scale_factor=spec.upsample, mode="nearest")
-    shape = (1, -1) + (1,) * (x.ndim - 2)
-    mean = torch.tensor(spec.mean, dtype=x.dtype, device=x.device).view(shape)
-    std = torch.tensor(spec.std, dtype=x.dtype, device=x.device).view(shape)
-    return ((x - mean) / std).contiguous()
+    mean, std = spec.mean, spec.std
+    repeat = not spec.subset.is_3d and x.shape[1] == 1 and len(mean) == 3
+    if repeat and (len(set(mean)) > 1 or len(set(std)) > 1):
+        x, repeat = x.expand(-1, 3, *x.shape[2:]), False  # per-channel statistics: normalise all three
+    if repeat:
+        mean, std = mean[:1], std[:1]
+    out = x.to(torch.float32, memory_format=torch.contiguous_format, copy=True)
+    out.div_(255.0)
+    shape = (1, -1) + (1,) * (out.ndim - 2)
+    if any(mean):  # x - 0 is x: the 3D statistics skip a pass
+        out.sub_(torch.tensor(mean, dtype=out.dtype, device=out.device).view(shape))
+    out.div_(torch.tensor(std, dtype=out.dtype, device=out.device).view(shape))
+    return out.expand(-1, 3, *out.shape[2:]).contiguous() if repeat else out
