@@ -11,15 +11,16 @@ DataLoader workers, on both sides) are :mod:`bench.loading_common`'s.  Ours, fro
   ``datasets`` reads as a contiguous slice; the collate function normalises, in the workers;
 * in memory: :func:`~medmnist_hub.hf_builders.decode_images` once, then the same loaders (numpy);
 * the training path: ``dataset_to_tensors`` once, then ``TensorSplitDataset`` +
-  ``BatchCollator`` (what ``transformers.Trainer`` is given) through a ``DataLoader``;
-  the in-memory sides at 2-way parallelism run as the Trainer runs them
-  (``dataloader_num_workers=0``): the main process on 2 torch threads, nothing to fork;
-* at 1 thread, the floor of every side: the official maths alone over the decoded uint8
-  split, batch by batch (no reading, no DataLoader); the official loader's time over it is the
-  best ratio any side producing these float32 batches can reach (3D: 88 KB of output a volume);
-* at 2 workers, the floor every worker-based side pays here: a ``DataLoader(num_workers=2)``
-  whose workers only copy a ready batch of the output's shape (no reading, no decoding), so
-  the official loader's time over it is the best ratio any 2-worker ``DataLoader`` side can reach;
+  ``BatchCollator`` (what ``transformers.Trainer`` is given) through a ``DataLoader``; at
+  2-way parallelism it runs as the Trainer runs it (``dataloader_num_workers=0``: the data is
+  in memory already), in the main process on 2 torch threads, nothing forked;
+* at 1 thread, a bound: the official maths alone over the decoded uint8 split, batch by
+  batch, with numpy or torch, whichever is faster (no reading, no DataLoader): a side that
+  reads anything and produces these float32 batches cannot beat it (3D: 88 KB a volume);
+* at 2 workers, a bound: a ``DataLoader(num_workers=2)`` whose workers only copy a ready batch
+  of the output's shape (no reading, no decoding): forking and handing over cost this much for
+  every worker-based side here, so the official loader's time over it is the best ratio any
+  2-worker ``DataLoader`` side can reach;
 * 2D only, the storage we did not choose: the same split written by ``datasets`` as Parquet
   with a fixed-shape uint8 ``image`` column (``Array2D``/``Array3D``, what :func:`decode_images`
   gives) and read back with ``load_dataset("parquet")``, contiguous slices in both formats;
@@ -163,6 +164,32 @@ def _array_layout(decoded, hub: str, config: str, tmp: str):
 IN_MEMORY = 1  # a side whose data is decoded already: at N-way parallelism, the main process on N threads
 
 
+def _maths_alone(uint8: np.ndarray, is_3d: bool):
+    """``make_batches`` of the official maths alone over a decoded split: the faster of numpy and torch."""
+    import torch
+
+    ways = {
+        "numpy": lambda workers: ((normalise(uint8[i:i + BATCH], is_3d),) for i in range(0, len(uint8), BATCH)),
+        "torch": lambda workers: ((normalise_torch(torch.from_numpy(uint8[i:i + BATCH]), is_3d),)
+                                  for i in range(0, len(uint8), BATCH)),
+    }
+    best = min(ways, key=lambda way: time_epoch(epoch_of(ways[way]), 0)[0])
+    return best, ways[best]
+
+
+def _bounds(workers: int, reference, decoded, is_3d: bool) -> dict:
+    """The bound row of this parallelism (see the module docstring), as a ``paths`` entry."""
+    unchecked = "nothing read or decoded: not checked against the official batch"
+    if not workers:
+        uint8 = np.asarray(decoded.with_format("numpy", columns=["image"], dtype=np.uint8)["image"])
+        way, make = _maths_alone(uint8, is_3d)
+        what = f"bound at 1 thread: the official maths alone on the decoded uint8 split ({way}, the faster)"
+        return {what: (make, unchecked, 0)}
+    ready = _ReadyBatches(reference, len(decoded))
+    what = f"bound at {workers} workers: a DataLoader whose workers only copy a ready batch"
+    return {what: (lambda w: dataloader(ready, w, _as_is), unchecked, 0)}
+
+
 def _rows_for(config: str, label: str, tmp: str) -> list[Row]:
     from datasets import load_dataset
 
@@ -193,9 +220,9 @@ def _rows_for(config: str, label: str, tmp: str) -> list[Row]:
         f"HF export, with_format('torch'), {slices}": (_formatted(hf, "torch", is_3d, slices=True), "", 0),
         f"HF export, with_format('numpy'), {slices}": (_formatted(hf, "numpy", is_3d, slices=True), "", 0),
         f"in memory: decode_images(), with_format('numpy'), {gather}": (
-            _formatted(decoded, "numpy", is_3d), decode_note, IN_MEMORY),
+            _formatted(decoded, "numpy", is_3d), decode_note, 0),
         f"in memory: decode_images(), with_format('numpy'), {slices}": (
-            _formatted(decoded, "numpy", is_3d, slices=True), decode_note, IN_MEMORY),
+            _formatted(decoded, "numpy", is_3d, slices=True), decode_note, 0),
         "training path: TensorSplitDataset + BatchCollator + DataLoader": (
             _training(split, spec), f"decode once {t_tensors:.2f}s (dataset_to_tensors), not in the epoch; "
             f"pixel_values of {spec.architecture} at {spec.input_size} px" + ("" if is_3d else ", gray as 3 channels"),
@@ -212,21 +239,10 @@ def _rows_for(config: str, label: str, tmp: str) -> list[Row]:
             first = _as_official(first, spec)
         check_same(what, reference, *first)
 
-    ready = _ReadyBatches(reference, len(official))
-    unchecked = "nothing read or decoded: not checked against the official batch"
-    uint8 = np.asarray(decoded.with_format("numpy", columns=["image"], dtype=np.uint8)["image"])
-    floors = {
-        0: ("floor of any side at 1 thread: the official maths alone on the decoded uint8 split",
-            lambda workers: ((normalise(uint8[i:i + BATCH], is_3d),) for i in range(0, len(uint8), BATCH))),
-        2: ("floor of any 2-worker DataLoader side: workers that only copy a ready batch",
-            lambda workers: dataloader(ready, workers, _as_is)),
-    }
     rows = []
     for workers in WORKERS:
         t_official, n = time_epoch(official.epoch, workers)
-        what, make = floors[workers]
-        more = {what: (make, unchecked, 0)}
-        for what, (make, notes, mode) in {**paths, **more}.items():
+        for what, (make, notes, mode) in {**paths, **_bounds(workers, reference, decoded, is_3d)}.items():
             in_process = bool(workers) and mode == IN_MEMORY
             t_ours, n_ours = time_epoch(epoch_of(make), 0 if in_process else workers, threads=workers if in_process else 1)
             assert n_ours == n, (what, n_ours, n)

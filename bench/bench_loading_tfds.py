@@ -175,10 +175,11 @@ def _rows_for(config: str, label: str, tmp: str) -> list[Row]:
             if what in STOCK_OF:
                 how = "batched parse" if what == BATCHED else "lean record decoder"
                 notes += f"; {how}, {times[STOCK_OF[what]] / t_ours:.2f}x the stock TFDS reader"
+            threads = "tf.data" in what  # tf.data has no workers: its parallelism is threads in one process
             if workers:
-                notes += ("; 2 threads in one process (threadpool and decode calls 2), while the official side forks "
-                          "2 workers" if "tf.data" in what else "; DataLoader workers 2 (forkserver)")
-            rows.append(loading_row(config, label, what, n, t_ours, t_official, workers, is_3d, notes=notes))
+                notes += f"; threadpool and decode calls {workers}" if threads else "; DataLoader workers (forkserver)"
+            rows.append(loading_row(config, label, what, n, t_ours, t_official, workers, is_3d, notes=notes,
+                                    in_process=threads))
     return rows
 
 

@@ -10,8 +10,8 @@ measured at one parallelism, the same on both sides:
 * ``0`` workers: everything in the main process, ``torch.set_num_threads(1)``;
 * ``2`` workers: a ``DataLoader(num_workers=2)`` (its workers run one thread each); a
   ``tf.data`` side has no worker processes and runs on 2 threads instead (no fork to pay), and
-  so do our in-memory sides (the data is already decoded: the Trainer runs them with
-  ``dataloader_num_workers=0``), on 2 torch threads.
+  so does our training path (its data is decoded already: the Trainer runs it with
+  ``dataloader_num_workers=0``), on 2 torch threads; such rows say "2 workers vs ours 2 threads".
 
 Time is one epoch's, best of :data:`REPEAT`, in a fresh DataLoader with default options, so
 with workers it includes forking them (~50 ms here, as much as a whole epoch of a small
@@ -163,16 +163,18 @@ def time_epoch(epoch, workers: int, threads: int = 1) -> tuple[float, int]:
         torch.set_num_threads(1)
 
 
-IN_PROCESS = "official: {w} workers; ours: the main process on {w} torch threads (data in memory, no workers to fork)"
+IN_PROCESS = "official: {w} forked workers; ours: one process on {w} threads, nothing forked"
 
 
 def loading_row(config: str, label: str, what: str, n: int, t_ours: float, t_official: float, workers: int,
                 is_3d: bool, notes: str = "", in_process: bool = False) -> Row:
     """One row; ``in_process``: at ``workers`` > 0 our side ran in the main process on that many threads."""
-    both = IN_PROCESS.format(w=workers) if in_process and workers else f"{parallelism(workers)} both sides"
+    in_process = in_process and workers > 0
+    both = IN_PROCESS.format(w=workers) if in_process else f"{parallelism(workers)} both sides"
+    how = f"{parallelism(workers)} vs ours {workers} threads" if in_process else parallelism(workers)
     return Row(
         benchmark="loading epoch",
-        case=f"{config} ({label}) train, {n:,}, {parallelism(workers)}: {what}",
+        case=f"{config} ({label}) train, {n:,}, {how}: {what}",
         ours=n / t_ours,
         baseline=n / t_official,
         unit="volumes/s" if is_3d else "images/s",

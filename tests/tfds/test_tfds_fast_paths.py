@@ -136,7 +136,7 @@ def test_lean_data_source_returns_tfds_examples(tfds, array_record_dir, config):
     for want, got in zip(stock["train"].__getitems__(keys), lean["train"].__getitems__(keys)):
         _assert_same_example(want, got)
     stock_slice, lean_slice = _sources(tfds, array_record_dir, config, split="train[10:50%]")
-    assert len(lean_slice) == len(stock_slice) == 60  # TFDS's reading of 10:75 (percent rounding)
+    assert len(lean_slice) == len(stock_slice) == 60  # rows 10 to 50% of the synthetic split, as TFDS reads the slice
     _assert_same_example(stock_slice[59], lean_slice[59])
     again = pickle.loads(pickle.dumps(lean_slice))  # what a DataLoader worker gets
     _assert_same_example(stock_slice[5], again[5])

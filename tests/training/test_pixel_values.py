@@ -51,6 +51,9 @@ CASES = [
     ("pneumoniamnist", "resnet18", 224, (2, 28, 28), {}),
     ("retinamnist", "resnet18", 56, (3, 28, 28, 3), {}),
     ("pneumoniamnist", "resnet18", 28, (9, 28, 28), GRAY_IMAGENET),  # per-channel statistics on a gray image
+    ("pneumoniamnist", "resnet18", 28, (9, 28, 28), dict(mean=(0.5,) * 3, std=(0.5, 0.25, 0.125))),  # equal means
+    ("pneumoniamnist", "resnet18", 28, (9, 28, 28), dict(mean=(0.5,), std=(0.5,))),  # one statistic: still 3 channels
+    ("retinamnist", "resnet18", 28, (9, 28, 28, 3), GRAY_IMAGENET),
     ("adrenalmnist3d", "resnet18_3d", None, (3, 28, 28, 28), {}),  # volumetric: one channel, mean 0
     ("adrenalmnist3d", "resnet18", None, (2, 28, 28, 28), {}),  # depth as channels, upsampled
 ]
@@ -67,6 +70,14 @@ def test_to_pixel_values_equals_the_textbook_formula(config, architecture, size,
     assert got.shape == want.shape
     assert torch.equal(got, want), (got - want).abs().max()
     assert torch.equal(images, _every_value(shape))  # the uint8 batch is not written to
+
+
+@pytest.mark.parametrize("config,shape", [("retinamnist", (28, 9, 28, 3)), ("pneumoniamnist", (28, 9, 28))])
+def test_a_non_contiguous_batch_gives_the_same_values(config, shape):
+    spec = model_spec(config, architecture="resnet18", input_size=28)
+    strided = _every_value(shape).transpose(0, 1)  # (9, 28, 28[, 3]) as a strided view
+    assert not strided.is_contiguous()
+    assert torch.equal(to_pixel_values(strided, spec), _textbook(strided.contiguous(), spec))
 
 
 def test_channels_last_rgb_becomes_channels_first_and_contiguous():

@@ -57,7 +57,7 @@ def supports(features: tfds.features.FeaturesDict, raw_keys: frozenset[str]) -> 
     """
     for key, feature in features.items():
         if key in raw_keys:
-            if not (isinstance(feature, tfds.features.Tensor) and None not in feature.shape):
+            if not is_raw_tensor(feature):
                 return False
         elif isinstance(feature, tfds.features.Sequence):
             if not isinstance(feature.feature, (tfds.features.ClassLabel,)):
@@ -65,6 +65,16 @@ def supports(features: tfds.features.FeaturesDict, raw_keys: frozenset[str]) -> 
         elif not isinstance(feature, (tfds.features.ClassLabel, tfds.features.Text)):
             return False
     return True
+
+
+def is_raw_tensor(feature) -> bool:
+    """A fixed-shape ``Tensor`` stored as raw bytes (what ``decode_raw`` + reshape decodes), as
+    the dataset on disk declares it (its ``features.json``, not what this code would write)."""
+    return (
+        isinstance(feature, tfds.features.Tensor)
+        and None not in feature.shape
+        and getattr(feature, "_encoding", None) == tfds.features.Encoding.BYTES
+    )
 
 
 def _batch_spec(info: tfds.features.TensorInfo):
@@ -101,6 +111,8 @@ class BatchedReader(reader_lib.Reader):
         self._ragged = tuple(key for key, spec in self._specs.items() if isinstance(spec, tf.io.RaggedFeature))
 
     def read_files(self, file_instructions, *, read_config, shuffle_files, disable_shuffling=False, decode_fn=None):
+        if decode_fn is not None:  # the builder never passes one: decoding is this class's job
+            raise ValueError("BatchedReader decodes the records itself; it takes no decode_fn")
         records = self._records(file_instructions, read_config, shuffle_files, disable_shuffling)
         calls = read_config.num_parallel_calls_for_decode
         if self._batch_size:
@@ -155,7 +167,9 @@ class BatchedReader(reader_lib.Reader):
         example = {}
         for key, value in parsed.items():
             if key in self._shapes:
-                value = tf.reshape(tf.io.decode_raw(value, self._dtypes[key]), (-1, *self._shapes[key]))
+                # the batch's own length first: a record of the wrong size fails, as in TFDS's decode
+                rows = tf.shape(value)[:1]
+                value = tf.reshape(tf.io.decode_raw(value, self._dtypes[key]), tf.concat([rows, self._shapes[key]], 0))
             elif value.dtype != self._infos[key].tf_dtype:
                 value = tf.cast(value, self._infos[key].tf_dtype)
             example[key] = value

@@ -25,7 +25,9 @@ def _plan(features) -> dict[str, str] | None:
     """How each feature is read from the proto, or None if one is not of a kind we know."""
     plan = {}
     for key, feature in features.items():
-        if key == "image" and isinstance(feature, tfds.features.Tensor) and None not in feature.shape:
+        if key == "image" and isinstance(feature, tfds.features.Tensor) and None not in feature.shape and (
+            getattr(feature, "_encoding", None) == tfds.features.Encoding.BYTES  # raw bytes, as features.json says
+        ):
             plan[key] = "raw"
         elif isinstance(feature, tfds.features.ClassLabel):
             plan[key] = "int"

@@ -38,7 +38,7 @@ def to_pixel_values(images: torch.Tensor, spec: ModelSpec) -> torch.Tensor:
     if spec.upsample > 1:
         x = F.interpolate(x, scale_factor=spec.upsample, mode="nearest")
     mean, std = spec.mean, spec.std
-    repeat = not spec.subset.is_3d and x.shape[1] == 1 and len(mean) == 3
+    repeat = not spec.subset.is_3d and images.ndim == 3  # 2D gray
     if repeat and (len(set(mean)) > 1 or len(set(std)) > 1):
         x, repeat = x.expand(-1, 3, *x.shape[2:]), False  # per-channel statistics: normalise all three
     if repeat:
