@@ -16,6 +16,7 @@ turns the result into the versioned JSON report.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -26,7 +27,7 @@ import numpy as np
 from ..catalog import SPLITS, Subset
 from ..examples import example_id
 from ..npz_reader import NpzReader
-from ..process_pool import pool_context
+from ..process_pool import one_thread_per_worker, pool_context
 from ..validate import check_label_block, check_layout
 from .descriptors import BLANK_FRACTION, BLANK_RANGE, BlockDescriptors, describe
 from .near import DEFAULT_THRESHOLD, NearIndex, NearPair
@@ -67,10 +68,14 @@ def fingerprint_file(reader: NpzReader, subset: Subset, size: int, num_proc: int
     chunk_rows = max(1, BLOCK_BYTES // max(1, row_bytes))
     total_bytes = sum(reader.info(f"{s}_images").nbytes for s in SPLITS)
     use_pool = num_proc > 1 and total_bytes >= POOL_MIN_BYTES
-    pool = ProcessPoolExecutor(num_proc, mp_context=pool_context()) if use_pool else None
     parts: list[BlockDescriptors] = []
     labels, counts = [], {}
-    try:
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if use_pool:
+            stack.enter_context(one_thread_per_worker())  # left last: the workers start inside it
+            pool = ProcessPoolExecutor(num_proc, mp_context=pool_context())
+            stack.callback(pool.shutdown, cancel_futures=True)
         pending: deque = deque()
         for split in SPLITS:
             row = 0
@@ -87,9 +92,6 @@ def fingerprint_file(reader: NpzReader, subset: Subset, size: int, num_proc: int
             counts[split] = row
         while pending:
             parts.append(pending.popleft().result())
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
 
     def cat(name, dtype, tail=()):
         got = [getattr(p, name) for p in parts]
