@@ -161,9 +161,6 @@ def _array_layout(decoded, hub: str, config: str, tmp: str):
     return arrays, f"Parquet train split: {kind} {_mib([path])}, the export's Image column {_mib(ours)}"
 
 
-IN_MEMORY = 1  # a side whose data is decoded already: at N-way parallelism, the main process on N threads
-
-
 def _maths_alone(uint8: np.ndarray, is_3d: bool):
     """``make_batches`` of the official maths alone over a decoded split: the faster of numpy and torch."""
     import torch
@@ -184,10 +181,10 @@ def _bounds(workers: int, reference, decoded, is_3d: bool) -> dict:
         uint8 = np.asarray(decoded.with_format("numpy", columns=["image"], dtype=np.uint8)["image"])
         way, make = _maths_alone(uint8, is_3d)
         what = f"bound at 1 thread: the official maths alone on the decoded uint8 split ({way}, the faster)"
-        return {what: (make, unchecked, 0)}
+        return {what: (make, unchecked, False)}
     ready = _ReadyBatches(reference, len(decoded))
     what = f"bound at {workers} workers: a DataLoader whose workers only copy a ready batch"
-    return {what: (lambda w: dataloader(ready, w, _as_is), unchecked, 0)}
+    return {what: (lambda w: dataloader(ready, w, _as_is), unchecked, False)}
 
 
 def _rows_for(config: str, label: str, tmp: str) -> list[Row]:
@@ -215,24 +212,24 @@ def _rows_for(config: str, label: str, tmp: str) -> list[Row]:
     decode_note = f"decode once {t_decode:.2f}s (decode_images), not in the epoch"
     gather, slices = "DataLoader gathering rows (__getitems__)", f"DataLoader of contiguous slices ds[i:i+{BATCH}]"
     paths = {
-        f"HF export, with_format('torch'), {gather}": (_formatted(hf, "torch", is_3d), "", 0),
-        f"HF export, with_format('numpy'), {gather}": (_formatted(hf, "numpy", is_3d), "", 0),
-        f"HF export, with_format('torch'), {slices}": (_formatted(hf, "torch", is_3d, slices=True), "", 0),
-        f"HF export, with_format('numpy'), {slices}": (_formatted(hf, "numpy", is_3d, slices=True), "", 0),
+        f"HF export, with_format('torch'), {gather}": (_formatted(hf, "torch", is_3d), "", False),
+        f"HF export, with_format('numpy'), {gather}": (_formatted(hf, "numpy", is_3d), "", False),
+        f"HF export, with_format('torch'), {slices}": (_formatted(hf, "torch", is_3d, slices=True), "", False),
+        f"HF export, with_format('numpy'), {slices}": (_formatted(hf, "numpy", is_3d, slices=True), "", False),
         f"in memory: decode_images(), with_format('numpy'), {gather}": (
-            _formatted(decoded, "numpy", is_3d), decode_note, 0),
+            _formatted(decoded, "numpy", is_3d), decode_note, False),
         f"in memory: decode_images(), with_format('numpy'), {slices}": (
-            _formatted(decoded, "numpy", is_3d, slices=True), decode_note, 0),
+            _formatted(decoded, "numpy", is_3d, slices=True), decode_note, False),
         "training path: TensorSplitDataset + BatchCollator + DataLoader": (
             _training(split, spec), f"decode once {t_tensors:.2f}s (dataset_to_tensors), not in the epoch; "
             f"pixel_values of {spec.architecture} at {spec.input_size} px" + ("" if is_3d else ", gray as 3 channels"),
-            IN_MEMORY),
+            True),  # in process: at N-way parallelism, the main process on N threads, as the Trainer runs it
     }
     if not is_3d:
         arrays, size_note = _array_layout(decoded, hub, config, tmp)
         alt = f"2D storage alternative: Parquet {type(arrays.features['image']).__name__} uint8 column"
         for fmt in ("torch", "numpy"):
-            paths[f"{alt}, with_format('{fmt}'), {slices}"] = (_formatted(arrays, fmt, is_3d, slices=True), size_note, 0)
+            paths[f"{alt}, with_format('{fmt}'), {slices}"] = (_formatted(arrays, fmt, is_3d, slices=True), size_note, False)
     for what, (make, *_) in paths.items():
         first = next(iter(make(0)))
         if isinstance(first, dict):
@@ -242,8 +239,8 @@ def _rows_for(config: str, label: str, tmp: str) -> list[Row]:
     rows = []
     for workers in WORKERS:
         t_official, n = time_epoch(official.epoch, workers)
-        for what, (make, notes, mode) in {**paths, **_bounds(workers, reference, decoded, is_3d)}.items():
-            in_process = bool(workers) and mode == IN_MEMORY
+        for what, (make, notes, in_process) in {**paths, **_bounds(workers, reference, decoded, is_3d)}.items():
+            in_process = in_process and workers > 0
             t_ours, n_ours = time_epoch(epoch_of(make), 0 if in_process else workers, threads=workers if in_process else 1)
             assert n_ours == n, (what, n_ours, n)
             rows.append(loading_row(config, label, what, n, t_ours, t_official, workers, is_3d, notes=notes,

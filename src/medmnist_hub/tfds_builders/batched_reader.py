@@ -44,6 +44,8 @@ import tensorflow_datasets as tfds
 from tensorflow_datasets.core import file_adapters
 from tensorflow_datasets.core import reader as reader_lib
 
+from .metadata import is_raw_tensor
+
 #: Records parsed per map call: large enough that the per-call cost vanishes, small enough
 #: that the first batch comes quickly and 2 threads each get work.
 PARSE_BATCH = 128
@@ -65,16 +67,6 @@ def supports(features: tfds.features.FeaturesDict, raw_keys: frozenset[str]) -> 
         elif not isinstance(feature, (tfds.features.ClassLabel, tfds.features.Text)):
             return False
     return True
-
-
-def is_raw_tensor(feature) -> bool:
-    """A fixed-shape ``Tensor`` stored as raw bytes (what ``decode_raw`` + reshape decodes), as
-    the dataset on disk declares it (its ``features.json``, not what this code would write)."""
-    return (
-        isinstance(feature, tfds.features.Tensor)
-        and None not in feature.shape
-        and getattr(feature, "_encoding", None) == tfds.features.Encoding.BYTES
-    )
 
 
 def _batch_spec(info: tfds.features.TensorInfo):

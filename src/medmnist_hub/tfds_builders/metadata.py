@@ -50,6 +50,19 @@ def image_storage(subset: catalog.Subset, size: int) -> str:
     return "zlib" if subset.is_3d else "png"
 
 
+def is_raw_tensor(feature) -> bool:
+    """Whether a built dataset's feature is a fixed-shape ``Tensor`` stored as raw bytes (what the
+    fast readers decode with a plain reshape), as its ``features.json`` declares it: what is on
+    disk, where :func:`image_storage` says what this code writes."""
+    import tensorflow_datasets as tfds
+
+    return (
+        isinstance(feature, tfds.features.Tensor)
+        and None not in feature.shape
+        and getattr(feature, "_encoding", None) == tfds.features.Encoding.BYTES  # TFDS keeps it private
+    )
+
+
 def license_text(subset: catalog.Subset) -> str:
     """The ``redistribution_info`` licence line of a config."""
     return f"{subset.license} ({subset.license_url})"

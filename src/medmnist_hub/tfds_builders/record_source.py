@@ -20,14 +20,14 @@ import tensorflow_datasets as tfds
 from tensorflow_datasets.core.data_sources import array_record
 from tensorflow_datasets.proto import tf_example_pb2
 
+from .metadata import is_raw_tensor
+
 
 def _plan(features) -> dict[str, str] | None:
     """How each feature is read from the proto, or None if one is not of a kind we know."""
     plan = {}
     for key, feature in features.items():
-        if key == "image" and isinstance(feature, tfds.features.Tensor) and None not in feature.shape and (
-            getattr(feature, "_encoding", None) == tfds.features.Encoding.BYTES  # raw bytes, as features.json says
-        ):
+        if key == "image" and is_raw_tensor(feature):
             plan[key] = "raw"
         elif isinstance(feature, tfds.features.ClassLabel):
             plan[key] = "int"

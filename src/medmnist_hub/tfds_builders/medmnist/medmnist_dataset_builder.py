@@ -214,9 +214,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         """TFDS's random access; for the 28 px configs with a lean record decoder (same examples)."""
         method = deserialize_method or tfds.decode.DeserializeMethod.DESERIALIZE_AND_DECODE
         sources = super().as_data_source(split, decoders=decoders, deserialize_method=method, file_format=file_format)
-        if self._stock_readers or decoders is not None or method != tfds.decode.DeserializeMethod.DESERIALIZE_AND_DECODE:
-            return sources
-        if metadata.image_storage(self.subset, self.builder_config.size) != "bytes":
+        if not self._fast_reading(decoders) or method != tfds.decode.DeserializeMethod.DESERIALIZE_AND_DECODE:
             return sources
         from medmnist_hub.tfds_builders import record_source
 
@@ -224,9 +222,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
     def _batched_reader(self, decoders, read_config, batch_size=None):
         """The batched reader for this request, or None where only the stock reader gives TFDS's elements."""
-        if self._stock_readers or decoders is not None or read_config.add_tfds_id:
-            return None
-        if metadata.image_storage(self.subset, self.builder_config.size) != "bytes":
+        if not self._fast_reading(decoders) or read_config.add_tfds_id:
             return None
         from medmnist_hub.tfds_builders import batched_reader
 
@@ -235,6 +231,11 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             return None
         file_format = read_config.file_format or self.info.file_format or tfds.core.FileFormat.TFRECORD
         return batched_reader.BatchedReader(features, raw_keys, file_format, batch_size=batch_size)
+
+    def _fast_reading(self, decoders) -> bool:
+        """Whether our readers may serve a request at all; whether the features suit them (raw-bytes
+        image, known label kinds) is theirs to say (``batched_reader.supports``, ``record_source``)."""
+        return not self._stock_readers and decoders is None
 
     def _read(self, reader, split, read_config, shuffle_files):
         return reader.read(
